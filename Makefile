@@ -1,0 +1,76 @@
+# cunxin: `make demo` runs the demo county, `make test` runs every check. Nothing but Python 3.11+
+# and Node.js is needed; everything else is installed from the project's own files.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := cunxin.settings
+
+.PHONY: demo serve test lint typecheck bench messages clean install install-dev browser fonts
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+install-dev: $(VENV)/.installed-dev node_modules/.installed
+
+# Debian's Chromium for the browser tests, and a CJK font for Chinese PDFs, when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package for the browser tests"; fi; }
+
+fonts:
+	@fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null || true; \
+	  else echo "fonts-noto-cjk is missing: Chinese PDFs need a CJK font"; fi; }
+
+demo: install
+	$(BIN)/cunxin migrate --noinput
+	$(BIN)/cunxin demo --reset
+	@echo "cunxin: http://$(HOST):$(PORT)/"
+	$(BIN)/cunxin runserver $(HOST):$(PORT)
+
+serve: install
+	$(BIN)/cunxin migrate --noinput
+	$(BIN)/cunxin runserver $(HOST):$(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check src
+	$(BIN)/ruff format --check src
+
+typecheck: install-dev
+	$(BIN)/mypy src/cunxin
+
+test: install-dev browser
+	$(BIN)/ruff check src
+	$(BIN)/ruff format --check src
+	$(BIN)/mypy src/cunxin
+	$(BIN)/cunxin makemigrations --check --dry-run
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python -m cunxin.bench
+
+messages: install-dev
+	cd src/cunxin && ../../$(BIN)/cunxin makemessages -l en --no-obsolete --add-location=file
+	$(BIN)/python -m cunxin.core.i18n_compile
+
+clean:
+	rm -rf $(VENV) node_modules var/cunxin.sqlite3*

@@ -1,0 +1,1 @@
+"""cunxin (村信): an open village credit-points governance platform."""

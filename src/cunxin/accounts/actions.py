@@ -1,0 +1,322 @@
+"""State changes of users and roles, and the login rate limit."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cunxin.accounts.models import LoginAttempt, RoleAssignment, User
+from cunxin.accounts.permissions import GRANTABLE, ROLE_LEVELS, Perm, Role
+from cunxin.core import audit
+from cunxin.core.errors import Conflict, DomainError, Forbidden, RateLimited
+from cunxin.core.scoping import require, scope_of
+
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+
+
+def normalize_phone(raw: object) -> str:
+    """Digits only, full-width folded, a leading +86 dropped."""
+    text = unicodedata.normalize("NFKC", str(raw or ""))
+    digits = re.sub(r"[\s\-()（）]", "", text)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+def check_mobile(raw: object, field: str = "phone") -> str:
+    """A mainland mobile number (11 digits starting 13–19), or a clear error."""
+    phone = normalize_phone(raw)
+    if not _MOBILE.match(phone):
+        raise DomainError("phone_invalid", _("请输入正确的11位手机号。"), field=field)
+    return phone
+
+
+def _check_password(password: str, user: User | None = None) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError("password_weak", " ".join(exc.messages), field="password") from None
+
+
+# --- login -------------------------------------------------------------------------------------
+
+
+def _recent_failures(**filters: Any) -> int:
+    since = timezone.now() - datetime.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    return LoginAttempt.objects.filter(at__gte=since, success=False, **filters).count()
+
+
+def login_with_phone(request: HttpRequest, raw_phone: str, password: str) -> User:
+    """The user for a phone number and password, after the rate limit; records the attempt.
+
+    Too many failures for one phone number (or from one address) lock further attempts for the
+    window, whether or not the password is right, so guessing costs the attacker time.
+    """
+    phone = normalize_phone(raw_phone)
+    ip = request.META.get("REMOTE_ADDR") or None
+    minutes = settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
+    if _recent_failures(phone=phone) >= settings.LOGIN_MAX_FAILURES_PER_PHONE or (
+        ip and _recent_failures(ip=ip) >= settings.LOGIN_MAX_FAILURES_PER_IP
+    ):
+        raise RateLimited(
+            "login_rate_limited",
+            _("登录失败次数过多，请%(minutes)d分钟后再试。"),
+            params={"minutes": minutes},
+        )
+    user = authenticate(request, username=phone, password=password)
+    LoginAttempt.objects.create(phone=phone[:32], ip=ip, success=user is not None)
+    if user is None or not isinstance(user, User):
+        raise DomainError("login_failed", _("手机号或密码不正确。"))
+    return user
+
+
+def purge_login_attempts(older_than: datetime.timedelta = datetime.timedelta(days=30)) -> int:
+    """Forget attempts older than the window needs (a periodic job)."""
+    deleted, _rows = LoginAttempt.objects.filter(at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+# --- who may manage whom -----------------------------------------------------------------------
+
+
+def _check_grant(acting_user: Any, role: Role, region: Any) -> None:
+    """The acting user may hand out this role in this region."""
+    code = region.code if region is not None else None
+    if code is None:
+        if not scope_of(acting_user, Perm.MANAGE_USERS).everything:
+            raise Forbidden("forbidden", _("您没有权限进行此操作。"))
+    else:
+        require(acting_user, Perm.MANAGE_USERS, code)
+    grantable: set[Role] = set()
+    for assignment in acting_user.active_assignments():
+        held = assignment.region
+        if held is None or (code is not None and code.startswith(held.prefix)):
+            grantable |= GRANTABLE.get(Role(assignment.role), frozenset())
+    if acting_user.is_superuser:
+        grantable = set(Role)
+    if role not in grantable:
+        raise Forbidden(
+            "role_not_grantable",
+            _("您不能授予“%(role)s”角色。"),
+            params={"role": role.label},
+        )
+    levels = ROLE_LEVELS[role]
+    if levels is not None and (region is None or region.level not in levels):
+        raise DomainError("role_level", _("该角色不能在这一级区划上授予。"), field="region")
+
+
+def check_can_manage(acting_user: Any, target: User) -> None:
+    """The acting user may change this user: every role the target holds is theirs to grant."""
+    if acting_user.pk == target.pk:
+        raise Forbidden("manage_self", _("不能在这里修改自己的账号，请使用“修改密码”。"))
+    assignments = target.active_assignments()
+    if not assignments:
+        require(acting_user, Perm.MANAGE_USERS, target.home_region_code or None)
+    for assignment in assignments:
+        _check_grant(acting_user, Role(assignment.role), assignment.region)
+
+
+def _user_snapshot(user: User) -> dict[str, Any]:
+    data = audit.snapshot(
+        user, ["phone", "name", "resident", "is_active", "must_change_password", "home_region_code"]
+    )
+    data["roles"] = sorted(
+        f"{a.role}@{a.region.code if a.region else '*'}" for a in user.active_assignments()
+    )
+    return data
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_create_user(
+    *,
+    phone: str,
+    name: str,
+    password: str,
+    role: Role,
+    region: Any,
+    resident: Any = None,
+    acting_user: Any,
+    reason: str = "",
+) -> User:
+    """Create a login holding one role in one region; the first login must change the password."""
+    role = Role(role)
+    _check_grant(acting_user, role, region)
+    phone = check_mobile(phone)
+    name = "".join(unicodedata.normalize("NFKC", name or "").split())
+    if not name:
+        raise DomainError("name_missing", _("请填写姓名。"), field="name")
+    if User.objects.filter(phone=phone).exists():
+        raise Conflict("phone_taken", _("该手机号已有账号。"), field="phone")
+    if role == Role.VILLAGER and resident is None:
+        raise DomainError(
+            "villager_needs_resident", _("村民账号必须对应一位村民。"), field="resident"
+        )
+    if resident is not None:
+        if region is None or resident.village_id != region.pk:
+            raise DomainError(
+                "resident_other_village", _("该村民不属于所选的村。"), field="resident"
+            )
+        if User.objects.filter(resident=resident).exists():
+            raise Conflict("resident_has_user", _("该村民已有账号。"), field="resident")
+    user = User(
+        phone=phone,
+        name=name,
+        resident=resident,
+        must_change_password=True,
+        home_region_code=region.code if region is not None else "",
+    )
+    _check_password(password, user)
+    user.set_password(password)
+    user.save()
+    RoleAssignment.objects.create(
+        user=user, role=role, region=region, created_by=_actor(acting_user)
+    )
+    user.forget_scopes()
+    audit.record(
+        acting_user,
+        "accounts.create_user",
+        user,
+        region_code=user.home_region_code,
+        after=_user_snapshot(user),
+        reason=reason,
+    )
+    return user
+
+
+def _actor(acting_user: Any) -> User | None:
+    return acting_user if isinstance(acting_user, User) else None
+
+
+@transaction.atomic
+def do_grant_role(
+    user: User, *, role: Role, region: Any, acting_user: Any, reason: str = ""
+) -> RoleAssignment:
+    """Give an existing user one more role in a region."""
+    role = Role(role)
+    _check_grant(acting_user, role, region)
+    if role == Role.VILLAGER and (user.resident is None or user.resident.village_id != region.pk):
+        raise DomainError("villager_needs_resident", _("村民账号必须对应该村的一位村民。"))
+    before = _user_snapshot(user)
+    if RoleAssignment.objects.filter(user=user, role=role, region=region, active=True).exists():
+        raise Conflict("role_held", _("该用户已拥有这个角色。"))
+    assignment = RoleAssignment.objects.create(
+        user=user, role=role, region=region, created_by=_actor(acting_user)
+    )
+    user.forget_scopes()
+    audit.record(
+        acting_user,
+        "accounts.grant_role",
+        user,
+        region_code=region.code if region is not None else "",
+        before=before,
+        after=_user_snapshot(user),
+        reason=reason,
+    )
+    return assignment
+
+
+@transaction.atomic
+def do_revoke_role(assignment: RoleAssignment, *, acting_user: Any, reason: str = "") -> None:
+    """End a role; the row stays, inactive, as history."""
+    _check_grant(acting_user, Role(assignment.role), assignment.region)
+    user = assignment.user
+    before = _user_snapshot(user)
+    RoleAssignment.objects.filter(pk=assignment.pk).update(active=False)
+    user.forget_scopes()
+    audit.record(
+        acting_user,
+        "accounts.revoke_role",
+        user,
+        region_code=assignment.region.code if assignment.region else "",
+        before=before,
+        after=_user_snapshot(user),
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def do_set_user_active(user: User, *, active: bool, acting_user: Any, reason: str = "") -> User:
+    """Disable or re-enable a login (a disabled user sees nothing and cannot log in)."""
+    check_can_manage(acting_user, user)
+    if not reason.strip():
+        raise DomainError("reason_required", _("请填写原因。"), field="reason")
+    before = _user_snapshot(user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit.record(
+        acting_user,
+        "accounts.enable_user" if active else "accounts.disable_user",
+        user,
+        region_code=user.home_region_code,
+        before=before,
+        after=_user_snapshot(user),
+        reason=reason,
+    )
+    return user
+
+
+@transaction.atomic
+def do_reset_password(user: User, *, new_password: str, acting_user: Any, reason: str = "") -> User:
+    """Set a temporary password that must be changed at the next login."""
+    check_can_manage(acting_user, user)
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(
+        acting_user,
+        "accounts.reset_password",
+        user,
+        region_code=user.home_region_code,
+        after={"must_change_password": True},
+        reason=reason,
+    )
+    return user
+
+
+@transaction.atomic
+def do_change_own_password(user: User, *, old_password: str, new_password: str) -> User:
+    """A user replaces their own password, proving they know the old one."""
+    if not user.check_password(old_password):
+        raise DomainError("old_password_wrong", _("原密码不正确。"), field="old_password")
+    if old_password == new_password:
+        raise DomainError("password_same", _("新密码不能与原密码相同。"), field="new_password")
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(user, "accounts.change_password", user, region_code=user.home_region_code)
+    return user
+
+
+@transaction.atomic
+def do_create_platform_admin(*, phone: str, name: str, password: str, reason: str = "") -> User:
+    """The first platform admin, from the command line (there is nobody yet to grant it)."""
+    phone = check_mobile(phone)
+    if User.objects.filter(phone=phone).exists():
+        raise Conflict("phone_taken", _("该手机号已有账号。"), field="phone")
+    user = User(phone=phone, name=name.strip() or phone, is_staff=True)
+    _check_password(password, user)
+    user.set_password(password)
+    user.save()
+    RoleAssignment.objects.create(user=user, role=Role.ADMIN, region=None)
+    audit.record(
+        None, "accounts.create_platform_admin", user, after=_user_snapshot(user), reason=reason
+    )
+    return user

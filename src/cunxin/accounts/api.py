@@ -1,0 +1,117 @@
+"""API of users and roles."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from cunxin.accounts import actions, selectors
+from cunxin.accounts.models import User
+from cunxin.accounts.permissions import Perm, Role
+from cunxin.core.http import api_check
+from cunxin.core.scoping import scope_of
+from cunxin.people.models import Resident
+from cunxin.regions.models import Region
+
+router = Router(tags=["accounts"])
+
+
+class RoleOut(Schema):
+    role: str
+    role_label: str
+    region_code: str | None
+    region_name: str | None
+
+
+class UserOut(Schema):
+    id: int
+    phone: str
+    name: str
+    is_active: bool
+    roles: list[RoleOut]
+
+
+class MeOut(UserOut):
+    resident_id: int | None
+    permissions: list[str]
+
+
+def _user_out(user: User) -> dict[str, object]:
+    return {
+        "id": user.pk,
+        "phone": user.phone,
+        "name": user.name,
+        "is_active": user.is_active,
+        "roles": [
+            {
+                "role": a.role,
+                "role_label": str(a.get_role_display()),
+                "region_code": a.region.code if a.region else None,
+                "region_name": a.region.name if a.region else None,
+            }
+            for a in user.active_assignments()
+        ],
+    }
+
+
+@router.get("/me", response=MeOut, summary="当前用户")
+def me(request: HttpRequest) -> dict[str, object]:
+    user = request.user
+    assert isinstance(user, User)
+    return {
+        **_user_out(user),
+        "resident_id": user.resident_id,
+        "permissions": sorted(p.value for p in Perm if not scope_of(user, p).empty),
+    }
+
+
+@router.get("/users", response=list[UserOut], summary="账号列表")
+def list_users(
+    request: HttpRequest, q: str = "", limit: int = 100, offset: int = 0
+) -> list[dict[str, object]]:
+    api_check(request, Perm.VIEW_USERS)
+    users = selectors.users_for(request.user, q)[
+        max(offset, 0) : max(offset, 0) + min(max(limit, 1), 500)
+    ]
+    return [_user_out(u) for u in users]
+
+
+@router.get("/users/{user_id}", response=UserOut, summary="账号详情")
+def get_user(request: HttpRequest, user_id: int) -> dict[str, object]:
+    api_check(request, Perm.VIEW_USERS)
+    return _user_out(get_object_or_404(selectors.users_for(request.user), pk=user_id))
+
+
+class UserIn(Schema):
+    phone: str
+    name: str
+    password: str
+    role: Role
+    region_code: str
+    resident_id: int | None = None
+    reason: str = ""
+
+
+@router.post("/users", response={201: UserOut}, summary="新建账号")
+def create_user(request: HttpRequest, payload: UserIn) -> tuple[int, dict[str, object]]:
+    api_check(request, Perm.MANAGE_USERS)
+    region = get_object_or_404(
+        Region.objects.restrict(request.user, Perm.MANAGE_USERS), code=payload.region_code
+    )
+    resident = None
+    if payload.resident_id is not None:
+        resident = get_object_or_404(
+            Resident.objects.restrict(request.user, Perm.VIEW_PEOPLE), pk=payload.resident_id
+        )
+    user = actions.do_create_user(
+        phone=payload.phone,
+        name=payload.name,
+        password=payload.password,
+        role=payload.role,
+        region=region,
+        resident=resident,
+        acting_user=request.user,
+        reason=payload.reason,
+    )
+    return 201, _user_out(user)

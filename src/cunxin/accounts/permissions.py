@@ -1,0 +1,89 @@
+"""Roles and what each may do, as data: one table read by the one scoping mechanism.
+
+A user holds a role within a region. For every permission a role grants, the table says how far
+it reaches: the whole region the role is held in (``REGION``), or only the user's own resident
+record (``SELF``, for villagers). Changing who may do what is an edit of this table.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The roles of DOMAIN.md."""
+
+    ADMIN = "admin", _("平台管理员")
+    CENTRE = "centre", _("信用中心工作人员")
+    COMMITTEE = "committee", _("评审会成员")
+    COLLECTOR = "collector", _("信息采集员")
+    KEEPER = "keeper", _("信用超市店主/商家")
+    VILLAGER = "villager", _("村民")
+
+
+class Perm(StrEnum):
+    """Every permission the platform checks."""
+
+    VIEW_REGIONS = "regions.view"
+    MANAGE_REGIONS = "regions.manage"
+    VIEW_PEOPLE = "people.view"
+    EDIT_PEOPLE = "people.edit"
+    REVEAL_ID = "people.reveal_id"
+    IMPORT_ROSTER = "people.import"
+    EXPORT_ROSTER = "people.export"
+    VIEW_POLICY = "policy.view"
+    EDIT_POLICY = "policy.edit"
+    VIEW_USERS = "accounts.view"
+    MANAGE_USERS = "accounts.manage"
+    VIEW_AUDIT = "audit.view"
+
+
+class Reach(Enum):
+    """How far a granted permission reaches."""
+
+    REGION = "region"
+    SELF = "self"
+
+
+R, S = Reach.REGION, Reach.SELF
+_STAFF_READ = {Perm.VIEW_REGIONS: R, Perm.VIEW_PEOPLE: R, Perm.VIEW_POLICY: R}
+
+ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
+    Role.ADMIN: dict.fromkeys(Perm, R),
+    Role.CENTRE: {
+        **_STAFF_READ,
+        Perm.EDIT_PEOPLE: R,
+        Perm.REVEAL_ID: R,
+        Perm.IMPORT_ROSTER: R,
+        Perm.EXPORT_ROSTER: R,
+        Perm.EDIT_POLICY: R,
+        Perm.VIEW_USERS: R,
+        Perm.MANAGE_USERS: R,
+        Perm.VIEW_AUDIT: R,
+    },
+    Role.COMMITTEE: {**_STAFF_READ, Perm.VIEW_USERS: R, Perm.VIEW_AUDIT: R},
+    Role.COLLECTOR: dict(_STAFF_READ),
+    # A keeper learns a customer's grade from their code (a later issue), not from lists.
+    Role.KEEPER: {Perm.VIEW_REGIONS: R, Perm.VIEW_POLICY: R},
+    # The catalogue is public to the village (step 2 of seed 000: publicity); people are not.
+    Role.VILLAGER: {Perm.VIEW_REGIONS: R, Perm.VIEW_POLICY: R, Perm.VIEW_PEOPLE: S},
+}
+
+# Which roles a holder of each role may hand out (always inside their own scope).
+GRANTABLE: dict[Role, frozenset[Role]] = {
+    Role.ADMIN: frozenset(Role),
+    Role.CENTRE: frozenset({Role.COMMITTEE, Role.COLLECTOR, Role.KEEPER, Role.VILLAGER}),
+}
+
+# The region level (regions.Level values) a role is held at; None means any level.
+ROLE_LEVELS: dict[Role, frozenset[int] | None] = {
+    Role.ADMIN: None,
+    Role.CENTRE: frozenset({3, 4}),  # a county's or a town's credit centre
+    Role.COMMITTEE: frozenset({5}),
+    Role.COLLECTOR: frozenset({5}),
+    Role.KEEPER: frozenset({5}),
+    Role.VILLAGER: frozenset({5}),
+}

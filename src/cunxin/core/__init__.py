@@ -1,0 +1,1 @@
+"""The core: settings helpers, audit, scoping, errors. It imports no domain module."""

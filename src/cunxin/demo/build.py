@@ -1,0 +1,136 @@
+"""The demo county: regions, rosters, policy and catalogue, and one login per role.
+
+Everything goes through the same actions the pages use, so the demo is also a smoke test.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from cunxin.accounts.actions import do_create_platform_admin, do_create_user
+from cunxin.accounts.models import User
+from cunxin.accounts.permissions import Role
+from cunxin.demo.people import roster_rows
+from cunxin.people.actions import do_import_roster
+from cunxin.people.models import Resident
+from cunxin.people.spreadsheets import write_csv
+from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
+from cunxin.regions.actions import do_create_region
+from cunxin.regions.models import Level, Region
+
+DEMO_PASSWORD = "cunxin-demo-2026"
+POLICY_START = datetime.date(2025, 1, 1)
+
+REGIONS = [
+    ("370000000000", "山东省", Level.PROVINCE),
+    ("370800000000", "济宁市", Level.CITY),
+    ("370811000000", "任城区", Level.COUNTY),
+    ("370811009000", "李营街道", Level.TOWN),
+]
+# (code, name, households, main surnames): villages are often two or three big families.
+VILLAGES = [
+    ("370811009201", "前双村", 95, ["张", "王", "范", "李"]),
+    ("370811009202", "庄头村", 85, ["庄", "李", "孔"]),
+    ("370811009203", "后双村", 80, ["王", "郝", "刘"]),
+    ("370811009204", "李营村", 75, ["李", "马", "赵", "颜"]),
+]
+
+
+@dataclass
+class Login:
+    role: str
+    name: str
+    phone: str
+    where: str
+
+
+def build(seed: int = 2026) -> list[Login]:
+    """Create the demo county; returns one login per role."""
+    admin = do_create_platform_admin(
+        phone="13800000000", name="平台管理员", password=DEMO_PASSWORD, reason="demo"
+    )
+    parent: Region | None = None
+    for code, name, level in REGIONS:
+        parent = do_create_region(
+            code=code, name=name, level=level, parent=parent, acting_user=admin
+        )
+    town = parent
+    assert town is not None
+    villages = [
+        do_create_region(code=code, name=name, level=Level.VILLAGE, parent=town, acting_user=admin)
+        for code, name, _n, _s in VILLAGES
+    ]
+    clerk = do_create_user(
+        phone="13800000001",
+        name="周信用",
+        password=DEMO_PASSWORD,
+        role=Role.CENTRE,
+        region=town,
+        acting_user=admin,
+    )
+    for user in (admin, clerk):
+        User.objects.filter(pk=user.pk).update(must_change_password=False)
+    do_save_policy(
+        town,
+        values={"name": "李营街道村民信用积分管理办法"},
+        effective_from=POLICY_START,
+        acting_user=clerk,
+        reason="首次制定",
+    )
+    do_install_default_catalogue(town, acting_user=clerk, effective_from=POLICY_START)
+    rows = roster_rows([(name, n, surnames) for _c, name, n, surnames in VILLAGES], seed)
+    headers = ("村", "户号", "户主姓名", "姓名", "与户主关系", "身份证号", "联系电话")
+    do_import_roster(write_csv(headers, rows), "demo-roster.csv", acting_user=clerk, reason="demo")
+
+    first = villages[0]
+    logins = [
+        Login(str(Role.ADMIN.label), admin.name, admin.phone, "全部"),
+        Login(str(Role.CENTRE.label), clerk.name, clerk.phone, town.name),
+    ]
+    staff = [
+        (Role.COMMITTEE, "13800000002", "范爱均"),
+        (Role.COLLECTOR, "13800000003", "张采集"),
+        (Role.KEEPER, "13800000004", "王店主"),
+    ]
+    for role, phone, name in staff:
+        user = do_create_user(
+            phone=phone,
+            name=name,
+            password=DEMO_PASSWORD,
+            role=role,
+            region=first,
+            acting_user=clerk,
+        )
+        logins.append(Login(str(role.label), user.name, user.phone, first.name))
+    other = do_create_user(
+        phone="13800000005",
+        name="李评审",
+        password=DEMO_PASSWORD,
+        role=Role.COMMITTEE,
+        region=villages[1],
+        acting_user=clerk,
+    )
+    logins.append(Login(str(Role.COMMITTEE.label), other.name, other.phone, villages[1].name))
+    villager = (
+        Resident.objects.filter(village=first, is_head=True)
+        .exclude(phone="")
+        .order_by("household__number")
+        .first()
+    )
+    assert villager is not None
+    user = do_create_user(
+        phone=villager.phone,
+        name=villager.name,
+        password=DEMO_PASSWORD,
+        role=Role.VILLAGER,
+        region=first,
+        resident=villager,
+        acting_user=clerk,
+    )
+    logins.append(Login(str(Role.VILLAGER.label), user.name, user.phone, first.name))
+    # Demo logins skip the forced password change so the tour starts at once.
+    User.objects.filter(phone__in=[login.phone for login in logins]).update(
+        must_change_password=False
+    )
+    return logins

@@ -1,0 +1,178 @@
+"""API of residents, households and rosters."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from cunxin.accounts.permissions import Perm
+from cunxin.core.errors import DomainError
+from cunxin.core.http import CSV, XLSX, api_check, download
+from cunxin.people import actions, selectors
+from cunxin.people.models import Household, Resident
+from cunxin.regions.models import Level, Region
+
+router = Router(tags=["people"])
+
+
+class ResidentOut(Schema):
+    id: int
+    name: str
+    village_code: str
+    village_name: str
+    household_id: int
+    household_number: str
+    relation: str
+    is_head: bool
+    gender: str
+    birth_date: datetime.date
+    phone: str
+    id_masked: str
+    status: str
+
+
+def _resident_out(r: Resident) -> dict[str, object]:
+    return {
+        "id": r.pk,
+        "name": r.name,
+        "village_code": r.village.code,
+        "village_name": r.village.name,
+        "household_id": r.household_id,
+        "household_number": r.household.number,
+        "relation": r.relation,
+        "is_head": r.is_head,
+        "gender": r.gender,
+        "birth_date": r.birth_date,
+        "phone": r.phone,
+        "id_masked": r.id_masked,
+        "status": r.status,
+    }
+
+
+class ResidentPage(Schema):
+    count: int
+    items: list[ResidentOut]
+
+
+@router.get(
+    "/residents",
+    response=ResidentPage,
+    summary="查找村民（姓名、拼音首字母、手机号、身份证后四位）",
+)
+def list_residents(
+    request: HttpRequest, q: str = "", village_code: str = "", limit: int = 50, offset: int = 0
+) -> dict[str, object]:
+    api_check(request, Perm.VIEW_PEOPLE)
+    residents = selectors.residents_for(request.user)
+    if village_code:
+        residents = residents.filter(village__code=village_code)
+    residents = selectors.search(residents, q).order_by(
+        "village__code", "household__number", "-is_head", "pk"
+    )
+    offset = max(offset, 0)
+    limit = min(max(limit, 1), 200)
+    return {
+        "count": residents.count(),
+        "items": [_resident_out(r) for r in residents[offset : offset + limit]],
+    }
+
+
+@router.get("/residents/{resident_id}", response=ResidentOut, summary="村民详情（身份证号打码）")
+def get_resident(request: HttpRequest, resident_id: int) -> dict[str, object]:
+    # A villager may read their own record here.
+    api_check(request, Perm.VIEW_PEOPLE, regions=False)
+    return _resident_out(get_object_or_404(selectors.residents_for(request.user), pk=resident_id))
+
+
+class RevealIn(Schema):
+    reason: str
+
+
+class RevealOut(Schema):
+    id_number: str
+
+
+@router.post(
+    "/residents/{resident_id}/reveal", response=RevealOut, summary="查看完整身份证号（记录在案）"
+)
+def reveal(request: HttpRequest, resident_id: int, payload: RevealIn) -> dict[str, str]:
+    api_check(request, Perm.REVEAL_ID)
+    resident = get_object_or_404(
+        selectors.residents_for(request.user, Perm.REVEAL_ID), pk=resident_id
+    )
+    return {
+        "id_number": actions.do_reveal_id(resident, acting_user=request.user, reason=payload.reason)
+    }
+
+
+class HouseholdOut(Schema):
+    id: int
+    number: str
+    village_code: str
+    members: list[ResidentOut]
+
+
+@router.get("/households/{household_id}", response=HouseholdOut, summary="户及成员")
+def get_household(request: HttpRequest, household_id: int) -> dict[str, object]:
+    api_check(request, Perm.VIEW_PEOPLE)
+    household = get_object_or_404(
+        Household.objects.restrict(request.user, Perm.VIEW_PEOPLE).select_related("village"),
+        pk=household_id,
+    )
+    members = household.members.select_related("village", "household").order_by(
+        "-is_head", "birth_date"
+    )
+    return {
+        "id": household.pk,
+        "number": household.number,
+        "village_code": household.village.code,
+        "members": [_resident_out(m) for m in members],
+    }
+
+
+class ImportOut(Schema):
+    dry_run: bool
+    households_created: int
+    residents_created: int
+    residents_updated: int
+    residents_unchanged: int
+
+
+@router.post("/roster/import", response=ImportOut, summary="导入花名册（有错则全部不导入）")
+def import_roster(
+    request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False
+) -> actions.ImportResult:
+    api_check(request, Perm.IMPORT_ROSTER)
+    if file.size and file.size > settings.ROSTER_MAX_BYTES:
+        raise DomainError("file_too_large", _("文件太大，请分批导入。"))
+    return actions.do_import_roster(
+        file.read(), file.name or "roster.xlsx", acting_user=request.user, dry_run=dry_run
+    )
+
+
+class ExportIn(Schema):
+    village_codes: list[str]
+    format: str = "xlsx"
+    reason: str = ""
+
+
+@router.post("/roster/export", summary="导出花名册（含完整身份证号，记录在案）")
+def export_roster(request: HttpRequest, payload: ExportIn) -> HttpResponse:
+    api_check(request, Perm.EXPORT_ROSTER)
+    villages = list(
+        Region.objects.restrict(request.user, Perm.EXPORT_ROSTER).filter(
+            level=Level.VILLAGE, code__in=payload.village_codes
+        )
+    )
+    if len(villages) != len(set(payload.village_codes)) or not villages:
+        raise DomainError("village_unknown", _("有的村不存在或不在您的管辖范围内。"))
+    content = actions.do_export_roster(
+        villages, fmt=payload.format, acting_user=request.user, reason=payload.reason
+    )
+    return download(content, f"roster.{payload.format}", XLSX if payload.format == "xlsx" else CSV)

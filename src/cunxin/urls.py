@@ -1,0 +1,17 @@
+"""URL map: pages per domain app, the REST API under /api/, Django's admin for platform admins."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from cunxin.api import api
+
+urlpatterns = [
+    path("", include("cunxin.web.urls")),
+    path("accounts/", include("cunxin.accounts.urls")),
+    path("regions/", include("cunxin.regions.urls")),
+    path("people/", include("cunxin.people.urls")),
+    path("policy/", include("cunxin.policy.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
