@@ -138,6 +138,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it to exist
 NODE_MODULES = PROJECT_DIR / "node_modules"
 # Front-end packages are pinned in package.json and served from our own static files.
 STATICFILES_DIRS = [

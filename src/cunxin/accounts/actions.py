@@ -44,11 +44,24 @@ def check_mobile(raw: object, field: str = "phone") -> str:
     return phone
 
 
-def _check_password(password: str, user: User | None = None) -> None:
+# Our own wording for Django's password validators (some of Django's have no Chinese yet).
+_PASSWORD_MESSAGES = {
+    "password_too_short": _("密码太短，至少需要8位。"),
+    "password_too_common": _("这个密码太常见，容易被猜到。"),
+    "password_entirely_numeric": _("密码不能全是数字，请加入字母或符号。"),
+    "password_too_similar": _("密码与姓名或手机号太相似。"),
+}
+
+
+def _check_password(password: str, user: User | None = None, field: str = "password") -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise DomainError("password_weak", " ".join(exc.messages), field="password") from None
+        messages = [
+            str(_PASSWORD_MESSAGES.get(error.code or "", error.messages[0]))
+            for error in exc.error_list
+        ]
+        raise DomainError("password_weak", " ".join(messages), field=field) from None
 
 
 # --- login -------------------------------------------------------------------------------------
@@ -275,7 +288,7 @@ def do_set_user_active(user: User, *, active: bool, acting_user: Any, reason: st
 def do_reset_password(user: User, *, new_password: str, acting_user: Any, reason: str = "") -> User:
     """Set a temporary password that must be changed at the next login."""
     check_can_manage(acting_user, user)
-    _check_password(new_password, user)
+    _check_password(new_password, user, field="new_password")
     user.set_password(new_password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
@@ -297,7 +310,7 @@ def do_change_own_password(user: User, *, old_password: str, new_password: str) 
         raise DomainError("old_password_wrong", _("原密码不正确。"), field="old_password")
     if old_password == new_password:
         raise DomainError("password_same", _("新密码不能与原密码相同。"), field="new_password")
-    _check_password(new_password, user)
+    _check_password(new_password, user, field="new_password")
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])

@@ -1,0 +1,189 @@
+"""Test personas and a small world built through the actions, as a user would build it.
+
+Two towns; town 1 has villages A (前双村) and B (庄头村), town 2 has village C. Personas:
+admin (platform), clerk (credit centre of town 1), clerk2 (town 2), committee_a, collector_a,
+collector_b, keeper_a, villager_a (a resident of A with a login), and anonymous visitors.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cunxin.accounts.actions import do_create_platform_admin, do_create_user
+from cunxin.accounts.models import User
+from cunxin.accounts.permissions import Role
+from cunxin.people.actions import do_import_roster
+from cunxin.people.models import Resident
+from cunxin.people.spreadsheets import write_csv
+from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
+from cunxin.regions.actions import do_create_region
+from cunxin.regions.models import Level, Region
+
+PASSWORD = "test-pass-2026"
+ROSTER_HEADERS = ("村", "户号", "户主姓名", "姓名", "与户主关系", "身份证号", "联系电话")
+
+
+def make_id(birth: str, seq: int, county: str = "370811") -> str:
+    """A valid ID number for a birth date (YYYYMMDD) and a 3-digit sequence."""
+    from cunxin.people.idnumber import check_digit
+
+    first17 = f"{county}{birth}{seq:03d}"
+    return first17 + check_digit(first17)
+
+
+# (village, 户号, 户主, 姓名, 关系, 身份证号, 电话)
+ROSTER_A = [
+    ("前双村", "0001", "张三", "张三", "户主", make_id("19650312", 11), "13905371001"),
+    ("前双村", "0001", "张三", "李秀英", "配偶", make_id("19670815", 22), ""),
+    ("前双村", "0001", "张三", "张小明", "儿子", make_id("19920101", 33), "13905371002"),
+    ("前双村", "0002", "王建国", "王建国", "户主", make_id("19580920", 41), "13905371003"),
+    ("前双村", "0002", "王建国", "王丽", "女儿", make_id("19881205", 52), "13905371004"),
+]
+ROSTER_B = [
+    ("庄头村", "0001", "庄德胜", "庄德胜", "户主", make_id("19500606", 61), "13905372001"),
+    ("庄头村", "0001", "庄德胜", "庄桂兰", "配偶", make_id("19520707", 72), ""),
+]
+ROSTER_C = [
+    ("唐口村", "0001", "孔繁荣", "孔繁荣", "户主", make_id("19700101", 81), "13905373001"),
+]
+
+
+def roster_csv(rows: list[tuple[str, ...]], headers: tuple[str, ...] = ROSTER_HEADERS) -> bytes:
+    return write_csv(headers, rows)
+
+
+@dataclass
+class World:
+    town: Region
+    town2: Region
+    village_a: Region
+    village_b: Region
+    village_c: Region
+    users: dict[str, User] = field(default_factory=dict)
+
+    def resident(self, name: str) -> Resident:
+        return Resident.objects.get(name=name)
+
+    def __getattr__(self, name: str) -> Any:
+        users = self.__dict__.get("users", {})
+        if name in users:
+            return users[name]
+        raise AttributeError(name)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Argon2 is the production hasher (asserted in test_settings); tests need speed.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def build_world() -> World:
+    admin = do_create_platform_admin(phone="13800000000", name="管理员", password=PASSWORD)
+    province = do_create_region(
+        code="370000000000", name="山东省", level=Level.PROVINCE, parent=None, acting_user=admin
+    )
+    city = do_create_region(
+        code="370800000000", name="济宁市", level=Level.CITY, parent=province, acting_user=admin
+    )
+    county = do_create_region(
+        code="370811000000", name="任城区", level=Level.COUNTY, parent=city, acting_user=admin
+    )
+    town = do_create_region(
+        code="370811009000", name="李营街道", level=Level.TOWN, parent=county, acting_user=admin
+    )
+    town2 = do_create_region(
+        code="370811010000", name="唐口街道", level=Level.TOWN, parent=county, acting_user=admin
+    )
+    village_a = do_create_region(
+        code="370811009201", name="前双村", level=Level.VILLAGE, parent=town, acting_user=admin
+    )
+    village_b = do_create_region(
+        code="370811009202", name="庄头村", level=Level.VILLAGE, parent=town, acting_user=admin
+    )
+    village_c = do_create_region(
+        code="370811010201", name="唐口村", level=Level.VILLAGE, parent=town2, acting_user=admin
+    )
+    world = World(
+        town=town, town2=town2, village_a=village_a, village_b=village_b, village_c=village_c
+    )
+    world.users["admin"] = admin
+
+    def user(
+        key: str,
+        phone: str,
+        role: Role,
+        region: Region,
+        acting: User,
+        resident: Resident | None = None,
+    ) -> None:
+        created = do_create_user(
+            phone=phone,
+            name=key,
+            password=PASSWORD,
+            role=role,
+            region=region,
+            resident=resident,
+            acting_user=acting,
+        )
+        world.users[key] = created
+
+    user("clerk", "13800000001", Role.CENTRE, town, admin)
+    user("clerk2", "13800000009", Role.CENTRE, town2, admin)
+    clerk = world.users["clerk"]
+    do_import_roster(roster_csv(ROSTER_A + ROSTER_B), "roster.csv", acting_user=clerk)
+    do_import_roster(roster_csv(ROSTER_C), "roster.csv", acting_user=world.users["clerk2"])
+    user("committee_a", "13800000002", Role.COMMITTEE, village_a, clerk)
+    user("collector_a", "13800000003", Role.COLLECTOR, village_a, clerk)
+    user("keeper_a", "13800000004", Role.KEEPER, village_a, clerk)
+    user("collector_b", "13800000005", Role.COLLECTOR, village_b, clerk)
+    user(
+        "villager_a",
+        "13905371001",
+        Role.VILLAGER,
+        village_a,
+        clerk,
+        resident=Resident.objects.get(name="张三"),
+    )
+    User.objects.update(must_change_password=False)
+    for u in world.users.values():
+        u.refresh_from_db()
+    return world
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def policy_world(world: World) -> World:
+    """The world with the town's policy and the default catalogue in force since 2025."""
+    start = datetime.date(2025, 1, 1)
+    do_save_policy(
+        world.town, values={"name": "测试办法"}, effective_from=start, acting_user=world.clerk
+    )
+    do_install_default_catalogue(world.town, acting_user=world.clerk, effective_from=start)
+    return world
+
+
+def login(user: User | None) -> Client:
+    """A client logged in as the user (None: an anonymous visitor)."""
+    client = Client(HTTP_HOST="127.0.0.1")
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_user() -> Any:
+    return login
+
+
+def running_on_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
