@@ -79,9 +79,8 @@ def test_an_id_number_that_excel_stored_as_a_number_is_refused_with_the_fix(worl
 
 
 def test_a_csv_saved_by_chinese_excel_in_gbk_is_read(world: World) -> None:
-    text = "村,户主姓名,姓名,与户主关系,身份证号\r\n庄头村,庄长江,庄长江,户主,%s\r\n" % make_id(
-        "19690101", 15
-    )
+    number = make_id("19690101", 15)
+    text = f"村,户主姓名,姓名,与户主关系,身份证号\r\n庄头村,庄长江,庄长江,户主,{number}\r\n"
     result = do_import_roster(text.encode("gbk"), "roster.csv", acting_user=world.clerk)
     assert result.residents_created == 1
     assert Resident.objects.get(name="庄长江").village == world.village_b
