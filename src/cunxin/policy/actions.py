@@ -18,6 +18,7 @@ from cunxin.core.scoping import require
 from cunxin.people.spreadsheets import write_xlsx
 from cunxin.policy import catalogue_file
 from cunxin.policy.models import CarryOver, CatalogueItem, CreditPolicy, Grade, NameMasking
+from cunxin.policy.selectors import policy_in_force
 from cunxin.regions.models import Level, Region
 
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "default_catalogue.csv"
@@ -129,7 +130,11 @@ def do_save_policy(
     previous = CreditPolicy.objects.filter(region=region).order_by("-version").first()
     if previous is not None and not reason.strip():
         raise DomainError("reason_required", _("请填写修改说明。"), field="change_reason")
-    base = {k: getattr(previous, k) for k in POLICY_FIELDS} if previous else {}
+    # A village's first override starts as a copy of its town's policy in force today.
+    template = previous or (
+        policy_in_force(region, today()) if region.level == Level.VILLAGE else None
+    )
+    base = {k: getattr(template, k) for k in POLICY_FIELDS} if template else {}
     defaults = {k: _field_default(k) for k in POLICY_FIELDS}
     merged = {**defaults, **base}
     merged.update({k: v for k, v in values.items() if k in POLICY_FIELDS})
@@ -146,7 +151,7 @@ def do_save_policy(
         change_reason=reason.strip()[:200],
         **merged,
     )
-    before, after = audit.changed(base, merged) if previous else ({}, merged)
+    before, after = audit.changed(base, merged) if template else ({}, merged)
     after["effective_from"] = effective_from.isoformat()
     audit.record(
         acting_user,
@@ -167,6 +172,30 @@ def _item_values(item: CatalogueItem) -> dict[str, Any]:
     return {k: getattr(item, k) for k in catalogue_file.ITEM_FIELDS}
 
 
+def _new_version(
+    region: Region,
+    code: str,
+    values: dict[str, Any],
+    latest: CatalogueItem | None,
+    effective_from: datetime.date,
+    acting_user: Any,
+    reason: str,
+) -> CatalogueItem:
+    """An unsaved next version of an item (or its first version)."""
+    _check_effective_from(latest.effective_from if latest else None, effective_from)
+    return CatalogueItem(
+        region=region,
+        region_code=region.code,
+        code=code,
+        version=(latest.version + 1) if latest else 1,
+        effective_from=effective_from,
+        created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        change_reason=reason.strip()[:200],
+        is_latest=True,
+        **values,
+    )
+
+
 def _save_item(
     region: Region,
     code: str,
@@ -183,20 +212,10 @@ def _save_item(
     )
     if latest is not None and _item_values(latest) == values:
         return latest, None, None
-    _check_effective_from(latest.effective_from if latest else None, effective_from)
+    item = _new_version(region, code, values, latest, effective_from, acting_user, reason)
     if latest is not None:
         CatalogueItem.objects.filter(pk=latest.pk).update(is_latest=False)
-    item = CatalogueItem.objects.create(
-        region=region,
-        region_code=region.code,
-        code=code,
-        version=(latest.version + 1) if latest else 1,
-        effective_from=effective_from,
-        created_by=acting_user if getattr(acting_user, "pk", None) else None,
-        change_reason=reason.strip()[:200],
-        is_latest=True,
-        **values,
-    )
+    item.save()
     if latest is None:
         return item, None, dict(values)
     before, after = audit.changed(_item_values(latest), values)
@@ -287,20 +306,32 @@ def do_import_catalogue(
     effective_from = effective_from or today()
     result = CatalogueImport()
     changes: list[dict[str, Any]] = []
+    latest = {
+        item.code: item
+        for item in CatalogueItem.objects.select_for_update().filter(region=region, is_latest=True)
+    }
+    new_versions: list[CatalogueItem] = []
     for row in parsed.rows:
-        item, before, after = _save_item(
-            region, row.code, row.values, effective_from, acting_user, reason or _("导入目录")
-        )
-        if after is None:
+        old = latest.get(row.code)
+        if old is not None and _item_values(old) == row.values:
             result.unchanged += 1
-        elif before is None:
+            continue
+        item = _new_version(
+            region, row.code, row.values, old, effective_from, acting_user, reason or _("导入目录")
+        )
+        new_versions.append(item)
+        if old is None:
             result.created += 1
             changes.append({"code": row.code, "version": item.version})
         else:
             result.updated += 1
+            before, after = audit.changed(_item_values(old), row.values)
             changes.append(
                 {"code": row.code, "version": item.version, "before": before, "after": after}
             )
+    superseded = [latest[item.code].pk for item in new_versions if item.code in latest]
+    CatalogueItem.objects.filter(pk__in=superseded).update(is_latest=False)
+    CatalogueItem.objects.bulk_create(new_versions)
     if changes:
         audit.record(
             acting_user,

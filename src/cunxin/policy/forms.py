@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.policy.actions import POLICY_FIELDS
 from cunxin.policy.models import Category, CreditPolicy, Direction, Scoring
 
 _TEXT = {"class": "weui-input"}
@@ -13,8 +14,12 @@ _NUM = {"class": "weui-input", "inputmode": "numeric"}
 _DATE = {"class": "weui-input", "type": "date"}
 
 
-class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
-    """The policy's values; saving creates a new version through the action."""
+class PolicyForm(forms.Form):
+    """The policy's values, with the model's fields and labels; the action checks the rules.
+
+    A plain form rather than a ModelForm: saving creates a new version through the action, and
+    the cross-field rules are checked there (with messages on the right field).
+    """
 
     effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs=_DATE))
     change_reason = forms.CharField(
@@ -22,26 +27,7 @@ class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
     )
 
     class Meta:
-        model = CreditPolicy
-        fields = [
-            "name",
-            "base_score",
-            "aaa_min",
-            "aa_min",
-            "a_min",
-            "b_min",
-            "c_min",
-            "notice_days",
-            "coupon_fen_per_point",
-            "carry_over",
-            "carry_over_percent",
-            "unspent_points_expire",
-            "min_age",
-            "blacklist_grade",
-            "name_masking",
-            "repeat_penalty_doubles",
-            "two_approvals",
-        ]
+        fields = POLICY_FIELDS
         widgets = {
             "name": forms.TextInput(attrs=_TEXT),
             **{
@@ -63,6 +49,10 @@ class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        model_fields = forms.fields_for_model(
+            CreditPolicy, fields=list(self.Meta.fields), widgets=self.Meta.widgets
+        )
+        self.fields = {**model_fields, **self.fields}
         self.fields["effective_from"].initial = timezone.localdate()
 
 

@@ -80,7 +80,7 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
     current = selectors.latest_policy(region) or selectors.policy_in_force(
         region, timezone.localdate()
     )
-    form = PolicyForm(request.POST or None, instance=None, initial=_policy_initial(current))
+    form = PolicyForm(request.POST or None, initial=_policy_initial(current))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         values = {k: data[k] for k in actions.POLICY_FIELDS}
