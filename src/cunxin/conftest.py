@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +55,9 @@ ROSTER_C = [
 ]
 
 
-def roster_csv(rows: list[tuple[str, ...]], headers: tuple[str, ...] = ROSTER_HEADERS) -> bytes:
+def roster_csv(
+    rows: Sequence[Sequence[object]], headers: tuple[str, ...] = ROSTER_HEADERS
+) -> bytes:
     return write_csv(headers, rows)
 
 
