@@ -28,7 +28,7 @@ class PolicyForm(forms.Form):
 
     class Meta:
         fields = POLICY_FIELDS
-        widgets: dict[str, forms.Widget] = {
+        widgets: dict[str, type[forms.Widget] | forms.Widget] = {
             "name": forms.TextInput(attrs=_TEXT),
             **{
                 f: forms.NumberInput(attrs=_NUM)
