@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from cunxin.accounts import actions, selectors
 from cunxin.accounts.models import User
@@ -94,7 +94,7 @@ class UserIn(Schema):
 
 
 @router.post("/users", response={201: UserOut}, summary="新建账号")
-def create_user(request: HttpRequest, payload: UserIn) -> tuple[int, dict[str, object]]:
+def create_user(request: HttpRequest, payload: UserIn) -> Status[dict[str, object]]:
     api_check(request, Perm.MANAGE_USERS)
     region = get_object_or_404(
         Region.objects.restrict(request.user, Perm.MANAGE_USERS), code=payload.region_code
@@ -114,4 +114,4 @@ def create_user(request: HttpRequest, payload: UserIn) -> tuple[int, dict[str, o
         acting_user=request.user,
         reason=payload.reason,
     )
-    return 201, _user_out(user)
+    return Status(201, _user_out(user))

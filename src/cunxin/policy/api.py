@@ -7,7 +7,7 @@ import datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.http import api_check
@@ -80,9 +80,7 @@ class PolicyIn(Schema):
 
 
 @router.post("/policy", response={201: PolicyOut}, summary="保存新版本的信用管理办法")
-def save_policy(
-    request: HttpRequest, region_code: str, payload: PolicyIn
-) -> tuple[int, CreditPolicy]:
+def save_policy(request: HttpRequest, region_code: str, payload: PolicyIn) -> Status[CreditPolicy]:
     api_check(request, Perm.EDIT_POLICY)
     region = _region(request, region_code, Perm.EDIT_POLICY)
     policy = actions.do_save_policy(
@@ -92,7 +90,7 @@ def save_policy(
         acting_user=request.user,
         reason=payload.change_reason,
     )
-    return 201, policy
+    return Status(201, policy)
 
 
 class ItemOut(Schema):
@@ -143,7 +141,7 @@ class ItemIn(Schema):
 
 
 @router.post("/catalogue", response={201: ItemOut}, summary="新增条目或保存条目的新版本")
-def save_item(request: HttpRequest, region_code: str, payload: ItemIn) -> tuple[int, CatalogueItem]:
+def save_item(request: HttpRequest, region_code: str, payload: ItemIn) -> Status[CatalogueItem]:
     api_check(request, Perm.EDIT_POLICY)
     region = _region(request, region_code, Perm.EDIT_POLICY)
     values = payload.dict(exclude={"code", "effective_from", "change_reason"})
@@ -157,4 +155,4 @@ def save_item(request: HttpRequest, region_code: str, payload: ItemIn) -> tuple[
         acting_user=request.user,
         reason=payload.change_reason,
     )
-    return 201, item
+    return Status(201, item)
