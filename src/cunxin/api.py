@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
 from cunxin.accounts.api import router as accounts_router
@@ -19,7 +21,15 @@ from cunxin.people.api import router as people_router
 from cunxin.policy.api import router as policy_router
 from cunxin.regions.api import router as regions_router
 
+
+class ReadableJSON(JSONRenderer):
+    """JSON with Chinese as characters, not \\u escapes, for people reading answers."""
+
+    json_dumps_params = {"ensure_ascii": False}  # noqa: RUF012
+
+
 api = NinjaAPI(
+    renderer=ReadableJSON(),
     title="cunxin 村信 API",
     version="1",
     description="乡村信用积分治理平台接口。所有接口按用户的角色和区划限定范围。",
@@ -31,6 +41,34 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+# Pydantic's error types in the words a user understands.
+_INPUT_ERRORS = {
+    "missing": gettext_lazy("必填"),
+    "int_parsing": gettext_lazy("应为整数"),
+    "int_type": gettext_lazy("应为整数"),
+    "bool_parsing": gettext_lazy("应为是或否"),
+    "date_from_datetime_parsing": gettext_lazy("应为日期（如 2026-01-31）"),
+    "date_parsing": gettext_lazy("应为日期（如 2026-01-31）"),
+    "string_type": gettext_lazy("应为文字"),
+    "enum": gettext_lazy("不是可选的值"),
+    "json_invalid": gettext_lazy("不是有效的 JSON"),
+}
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = []
+    for error in exc.errors:
+        where = ".".join(str(p) for p in error.get("loc", ())[1:] if p not in ("payload",))
+        problems.append(f"{where}：{_INPUT_ERRORS.get(error.get('type', ''), _('格式不对'))}")
+    body = {
+        "code": "invalid_input",
+        "message": _("提交的数据有误：") + "；".join(problems),
+        "detail": exc.errors,
+    }
+    return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(AuthenticationError)
