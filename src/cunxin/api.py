@@ -25,7 +25,7 @@ from cunxin.regions.api import router as regions_router
 class ReadableJSON(JSONRenderer):
     """JSON with Chinese as characters, not \\u escapes, for people reading answers."""
 
-    json_dumps_params = {"ensure_ascii": False}  # noqa: RUF012
+    json_dumps_params = {"ensure_ascii": False}
 
 
 api = NinjaAPI(
