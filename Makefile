@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := cunxin.settings
 
-.PHONY: demo serve test lint typecheck bench messages clean install install-dev browser fonts
+.PHONY: demo serve test lint typecheck bench messages clean install install-dev system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,18 +28,22 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.installed node_modules/.installed
 install-dev: $(VENV)/.installed-dev node_modules/.installed
 
-# Debian's Chromium for the browser tests, and a CJK font for Chinese PDFs, when missing.
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Debian packages the checks need when missing: Chromium (browser tests), gettext (catalogue
+# check), a CJK font (Chinese PDFs). Installed with apt when run as root, otherwise named.
+SYSTEM_PACKAGES := chromium gettext fonts-noto-cjk
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
+	fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: install Debian's chromium package for the browser tests"; fi; }
-
-fonts:
-	@fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null || true; \
-	  else echo "fonts-noto-cjk is missing: Chinese PDFs need a CJK font"; fi; }
+	    echo "installing:$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } || \
+	    echo "could not install:$$missing"; \
+	  else echo "missing Debian packages:$$missing (the tests that need them fail under CI=true)"; fi; \
+	fi
 
 demo: install
 	$(BIN)/cunxin migrate --noinput
@@ -58,7 +62,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy src/cunxin
 
-test: install-dev browser
+test: install-dev system-deps
 	$(BIN)/ruff check src
 	$(BIN)/ruff format --check src
 	$(BIN)/mypy src/cunxin
@@ -69,7 +73,8 @@ bench: install
 	$(BIN)/python -m cunxin.bench
 
 messages: install-dev
-	cd src/cunxin && ../../$(BIN)/cunxin makemessages -l en --no-obsolete --add-location=file
+	cd src/cunxin && ../../$(BIN)/cunxin makemessages -l en --no-obsolete --add-location=file \
+	  -i "*/tests/*" -i conftest.py -i "demo/*"
 	$(BIN)/python -m cunxin.core.i18n_compile
 
 clean:

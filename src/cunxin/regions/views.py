@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.http import paginate, query_without_page, requires, run_action
+from cunxin.core.scoping import scope_of
 from cunxin.people.models import Household
 from cunxin.regions.actions import do_create_region
 from cunxin.regions.forms import RegionForm
@@ -20,7 +21,16 @@ from cunxin.regions.selectors import villages_for
 @requires(Perm.VIEW_PEOPLE)
 def village_list(request: HttpRequest) -> HttpResponse:
     villages = villages_for(request.user, Perm.VIEW_PEOPLE)
-    return render(request, "regions/village_list.html", {"villages": villages})
+    return render(
+        request,
+        "regions/village_list.html",
+        {
+            "villages": villages,
+            "can_add_region": not scope_of(request.user, Perm.MANAGE_REGIONS).empty,
+            "can_import": not scope_of(request.user, Perm.IMPORT_ROSTER).empty,
+            "can_export": not scope_of(request.user, Perm.EXPORT_ROSTER).empty,
+        },
+    )
 
 
 @requires(Perm.VIEW_PEOPLE)

@@ -587,3 +587,16 @@ def test_home_needs_a_login_and_sends_villagers_to_their_page(world: World) -> N
     assert "前双村" in login(world.collector_a).get("/").content.decode()
     assert "前双村" not in login(world.collector_b).get("/").content.decode()
     assert datetime.date.today()
+
+
+@pytest.mark.parametrize("persona", ["admin", "clerk", "committee_a", "collector_a", "keeper_a", "villager_a"])
+def test_the_menu_offers_only_pages_the_user_can_open(world: World, persona: str) -> None:
+    import re
+
+    client = login(world.users[persona])
+    page = client.get("/", follow=True).content.decode()
+    nav = page.split('class="cx-nav"', 1)[1].split("</nav>", 1)[0]
+    links = re.findall(r'href="([^"]+)"', nav)
+    assert links
+    for link in links:
+        assert client.get(link).status_code == 200, (persona, link)
