@@ -335,13 +335,13 @@ class PeopleFactory:
 
 
 def roster_rows(
-    villages: list[tuple[str, int, list[str]]], seed: int
+    villages: list[tuple[str, int, list[str]]], seed: int, first_number: int = 1
 ) -> Iterator[tuple[str, str, str, str, str, str, str]]:
     """Rows (村, 户号, 户主姓名, 姓名, 与户主关系, 身份证号, 联系电话) for villages given as
-    (name, households, main surnames)."""
+    (name, households, main surnames); 户号 count up from ``first_number``."""
     factory = PeopleFactory(seed)
     for name, households, surnames in villages:
-        for n in range(1, households + 1):
+        for n in range(first_number, first_number + households):
             family = factory.family(f"{n:04d}", surnames)
             for person in family.members:
                 yield (

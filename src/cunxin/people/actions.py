@@ -104,12 +104,14 @@ def do_import_roster(
     existing = {
         r.id_hash: r
         for chunk in _chunks([row.id_hash for row in rows])
-        for r in Resident.objects.select_for_update().filter(id_hash__in=chunk)
+        for r in Resident.objects.select_for_update(of=("self",))
+        .select_related("village", "household")
+        .filter(id_hash__in=chunk)
     }
     import_scope = scope_of(acting_user, Perm.IMPORT_ROSTER)
     for row in rows:
         found = existing.get(row.id_hash)
-        if found is not None and not import_scope.covers_region(_village_code(found)):
+        if found is not None and not import_scope.covers_region(found.village.code):
             parsed.error(
                 row.row,
                 "id_number",
@@ -196,10 +198,6 @@ def do_import_roster(
     return result
 
 
-def _village_code(resident: Resident) -> str:
-    return Region.objects.values_list("code", flat=True).get(pk=resident.village_id)
-
-
 def _common_region(codes: list[str]) -> str:
     """The smallest region containing all the codes (for scoping the audit entry)."""
     if len(codes) == 1:
@@ -223,10 +221,13 @@ def _resolve_households(
     for row in parsed.rows:
         groups[roster.household_key(row)].append(row)
     village_ids = {row.village.pk for row in parsed.rows}
+    wanted = {(vid, key[1:]) for vid, key in groups if key.startswith("#")}
     by_number = {
         (h.village_id, h.number): h
-        for h in Household.objects.filter(village_id__in=village_ids)
-        if any(k[1] == "#" + h.number for k in groups)
+        for h in Household.objects.filter(
+            village_id__in={vid for vid, _n in wanted}, number__in={n for _v, n in wanted}
+        )
+        if (h.village_id, h.number) in wanted
     }
     next_number = _next_numbers(village_ids)
     for key, members in groups.items():
