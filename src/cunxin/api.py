@@ -65,7 +65,7 @@ def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         problems.append(f"{where}：{_INPUT_ERRORS.get(error.get('type', ''), _('格式不对'))}")
     body = {
         "code": "invalid_input",
-        "message": _("提交的数据有误：") + "；".join(problems),
+        "message": _("提交的数据有误：") + _("；").join(problems),
         "detail": exc.errors,
     }
     return api.create_response(request, body, status=422)

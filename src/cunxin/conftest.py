@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from cunxin.accounts.actions import do_create_platform_admin, do_create_user
 from cunxin.accounts.models import User
@@ -78,6 +79,14 @@ class World:
         if name in users:
             return users[name]
         raise AttributeError(name)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    # A request in English leaves English active in the thread; every test starts in Chinese.
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")
 
 
 @pytest.fixture(autouse=True)

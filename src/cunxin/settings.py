@@ -143,6 +143,7 @@ if not PRODUCTION:
 NODE_MODULES = PROJECT_DIR / "node_modules"
 # Front-end packages are pinned in package.json and served from our own static files.
 STATICFILES_DIRS = [
+    BASE_DIR / "static",
     ("vendor/weui", NODE_MODULES / "weui" / "dist" / "style"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),

@@ -466,7 +466,7 @@ def do_export_roster(
                 r.relation,
                 text + pii.decrypt(r.id_cipher),
                 (text + r.phone) if r.phone else "",
-                r.get_gender_display(),
+                "男" if r.gender == "M" else "女",  # files are Chinese whatever the UI language
                 r.birth_date.isoformat(),
             ]
         )

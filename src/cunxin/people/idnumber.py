@@ -6,6 +6,7 @@ import datetime
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cunxin.core.errors import DomainError
@@ -120,7 +121,7 @@ def parse(raw: object, today: datetime.date | None = None) -> IdNumber:
         birth = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise _invalid("id_birth_date", _("身份证号中的出生日期不存在。")) from None
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     if not EARLIEST_BIRTH <= birth <= today:
         raise _invalid("id_birth_date", _("身份证号中的出生日期不合理。"))
     expected = check_digit(value[:17])

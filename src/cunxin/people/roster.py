@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunxin.accounts.actions import normalize_phone
@@ -134,7 +135,7 @@ def parse(content: bytes, filename: str, villages: dict[str, Region]) -> ParsedR
         raise DomainError(
             "roster_too_large", _("一次最多导入%(n)d行，请分批导入。"), params={"n": MAX_ROWS}
         )
-    today = datetime.date.today()
+    today = timezone.localdate()
     for number, cells in table.rows:
         row = _parse_row(result, number, cells, villages, today)
         if row is not None:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cunxin.core.errors import DomainError
@@ -50,8 +51,15 @@ class ParsedCatalogue:
 
 
 def _choice(text: str, choices: type[Category] | type[Direction] | type[Scoring]) -> str | None:
+    """The value for a cell: the stored value, the Chinese label, or the label as the user sees it.
+
+    Spreadsheets are written in Chinese whatever the user's language, so a file reads the same
+    for a clerk using the English pages.
+    """
     for value, label in choices.choices:
-        if text in (value, str(label)):
+        with translation.override("zh-hans"):
+            chinese = str(label)
+        if text in (value, chinese, str(label)):
             return str(value)
     return None
 
@@ -149,7 +157,12 @@ def parse(content: bytes, filename: str) -> ParsedCatalogue:
 
 
 def item_row(item: CatalogueItem) -> list[object]:
-    """One item as a spreadsheet row in HEADERS order."""
+    """One item as a spreadsheet row in HEADERS order, in Chinese whatever the user's language."""
+    with translation.override("zh-hans"):
+        return _item_cells(item)
+
+
+def _item_cells(item: CatalogueItem) -> list[object]:
     return [
         item.code,
         item.name,

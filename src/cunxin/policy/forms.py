@@ -12,6 +12,7 @@ from cunxin.policy.models import Category, CreditPolicy, Direction, Scoring
 _TEXT = {"class": "weui-input"}
 _NUM = {"class": "weui-input", "inputmode": "numeric"}
 _DATE = {"class": "weui-input", "type": "date"}
+_ISO_DATE = "%Y-%m-%d"  # what <input type=date> accepts, whatever the language
 
 
 class PolicyForm(forms.Form):
@@ -21,7 +22,9 @@ class PolicyForm(forms.Form):
     the cross-field rules are checked there (with messages on the right field).
     """
 
-    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs=_DATE))
+    effective_from = forms.DateField(
+        label=_("生效日期"), widget=forms.DateInput(attrs=_DATE, format=_ISO_DATE)
+    )
     change_reason = forms.CharField(
         label=_("修改说明"), max_length=200, required=False, widget=forms.TextInput(attrs=_TEXT)
     )
@@ -94,7 +97,9 @@ class ItemForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"class": "weui-textarea", "rows": 3}),
     )
-    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs=_DATE))
+    effective_from = forms.DateField(
+        label=_("生效日期"), widget=forms.DateInput(attrs=_DATE, format=_ISO_DATE)
+    )
     change_reason = forms.CharField(
         label=_("修改说明"), max_length=200, required=False, widget=forms.TextInput(attrs=_TEXT)
     )
@@ -104,7 +109,9 @@ class CatalogueImportForm(forms.Form):
     file = forms.FileField(
         label=_("目录文件 (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"})
     )
-    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs=_DATE))
+    effective_from = forms.DateField(
+        label=_("生效日期"), widget=forms.DateInput(attrs=_DATE, format=_ISO_DATE)
+    )
     change_reason = forms.CharField(
         label=_("修改说明"), max_length=200, required=False, widget=forms.TextInput(attrs=_TEXT)
     )

@@ -99,7 +99,9 @@ class CreditPolicy(Versioned):
     b_min = models.PositiveIntegerField(_("B 最低分"), default=850)
     c_min = models.PositiveIntegerField(_("C 最低分"), default=600)
     notice_days = models.PositiveSmallIntegerField(_("公示期（天）"), default=7)
-    coupon_fen_per_point = models.PositiveIntegerField(_("每积分兑换信用券（分）"), default=1000)
+    coupon_fen_per_point = models.PositiveIntegerField(
+        _("每积分兑换信用券金额（单位：分）"), default=1000
+    )
     carry_over = models.CharField(
         _("结转方式"), max_length=16, choices=CarryOver.choices, default=CarryOver.KEEP
     )

@@ -52,7 +52,9 @@ def do_create_region(
         with transaction.atomic():
             region = Region.objects.create(code=code, name=name, level=level, parent=parent)
     except IntegrityError:
-        raise Conflict("region_exists", _("区划代码或同级名称已存在。"), field="code") from None
+        raise Conflict(
+            "region_exists", _("区划代码已存在，或同一上级下已有同名区划。"), field="code"
+        ) from None
     audit.record(
         acting_user,
         "regions.create",

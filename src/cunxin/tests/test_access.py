@@ -589,7 +589,9 @@ def test_home_needs_a_login_and_sends_villagers_to_their_page(world: World) -> N
     assert datetime.date.today()
 
 
-@pytest.mark.parametrize("persona", ["admin", "clerk", "committee_a", "collector_a", "keeper_a", "villager_a"])
+@pytest.mark.parametrize(
+    "persona", ["admin", "clerk", "committee_a", "collector_a", "keeper_a", "villager_a"]
+)
 def test_the_menu_offers_only_pages_the_user_can_open(world: World, persona: str) -> None:
     import re
 

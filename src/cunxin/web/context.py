@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.scoping import scope_of
@@ -14,7 +15,7 @@ from cunxin.core.scoping import scope_of
 # (url name, label, permission, whether it must reach a region as the view's gate demands)
 NAV: list[tuple[str, Any, Perm, bool]] = [
     ("regions:villages", _("村庄"), Perm.VIEW_PEOPLE, True),
-    ("people:residents", _("村民"), Perm.VIEW_PEOPLE, True),
+    ("people:residents", pgettext_lazy("menu", "村民"), Perm.VIEW_PEOPLE, True),
     ("policy:policy", _("信用办法"), Perm.VIEW_POLICY, False),
     ("policy:catalogue", _("行为目录"), Perm.VIEW_POLICY, False),
     ("accounts:users", _("账号"), Perm.VIEW_USERS, True),

@@ -17,8 +17,9 @@ def test_the_defaults_are_chinese_and_shanghai_time() -> None:
 
 
 def test_production_settings_pass_the_deployment_check(tmp_path: object) -> None:
+    # The browser tests' async-safety switch must not leak into the deployment check.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "CUNXIN_MODE": "production",
         "SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-9f8e7d6c5b4a",
         "CUNXIN_PII_KEYS": "n2bJ3YqzM2ZqVQ0m0WQZ8Y7tC2x1Wc3lq8m7b2k4v9E=",

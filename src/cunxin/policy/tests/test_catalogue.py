@@ -246,3 +246,18 @@ def test_the_catalogue_pages_list_filter_and_edit(policy_world: World) -> None:
     assert "清扫公共区域" in collector_page
     tomorrow = TODAY + datetime.timedelta(days=1)
     assert tomorrow > TODAY
+
+
+def test_catalogue_files_are_chinese_whatever_the_users_language(policy_world: World) -> None:
+    from django.utils import translation
+
+    w = policy_world
+    items = list(catalogue_in_force(w.village_a, TODAY).values())
+    with translation.override("en"):
+        content = export_catalogue(w.town, items)
+        result = do_import_catalogue(w.town, content, "c.xlsx", acting_user=w.clerk)
+    assert result.unchanged == 170
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    assert next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))[2] in {
+        c.label for c in Category
+    }
