@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "cunxin.accounts",
     "cunxin.people",
     "cunxin.policy",
+    "cunxin.ledger",
     "cunxin.web",
     "cunxin.demo",
 ]
