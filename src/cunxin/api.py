@@ -16,9 +16,11 @@ from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
 from cunxin.accounts.api import router as accounts_router
+from cunxin.blacklist.api import router as blacklist_router
 from cunxin.core.errors import DomainError
 from cunxin.people.api import router as people_router
 from cunxin.policy.api import router as policy_router
+from cunxin.records.api import router as records_router
 from cunxin.regions.api import router as regions_router
 
 
@@ -96,3 +98,5 @@ api.add_router("/accounts/", accounts_router)
 api.add_router("/regions/", regions_router)
 api.add_router("/people/", people_router)
 api.add_router("/policy/", policy_router)
+api.add_router("/records/", records_router)
+api.add_router("/blacklist/", blacklist_router)

@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "cunxin.people",
     "cunxin.policy",
     "cunxin.ledger",
+    "cunxin.records",
+    "cunxin.notifications",
+    "cunxin.public",
+    "cunxin.blacklist",
     "cunxin.web",
     "cunxin.demo",
 ]

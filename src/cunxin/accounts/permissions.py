@@ -39,6 +39,16 @@ class Perm(StrEnum):
     VIEW_USERS = "accounts.view"
     MANAGE_USERS = "accounts.manage"
     VIEW_AUDIT = "audit.view"
+    VIEW_RECORDS = "records.view"
+    COLLECT_RECORDS = "records.collect"
+    REVIEW_RECORDS = "records.review"
+    PUBLISH_NOTICES = "records.publish"
+    OBJECT = "records.object"
+    RULE_OBJECTIONS = "records.rule"
+    REVERSE_RECORDS = "records.reverse"
+    MANAGE_BLACKLIST = "records.blacklist"
+    APPLY_REPAIR = "records.apply_repair"
+    CARRY_OVER = "records.carry_over"
 
 
 class Reach(Enum):
@@ -49,7 +59,12 @@ class Reach(Enum):
 
 
 R, S = Reach.REGION, Reach.SELF
-_STAFF_READ = {Perm.VIEW_REGIONS: R, Perm.VIEW_PEOPLE: R, Perm.VIEW_POLICY: R}
+_STAFF_READ = {
+    Perm.VIEW_REGIONS: R,
+    Perm.VIEW_PEOPLE: R,
+    Perm.VIEW_POLICY: R,
+    Perm.VIEW_RECORDS: R,
+}
 
 ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
     Role.ADMIN: dict.fromkeys(Perm, R),
@@ -63,13 +78,35 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_USERS: R,
         Perm.MANAGE_USERS: R,
         Perm.VIEW_AUDIT: R,
+        Perm.COLLECT_RECORDS: R,
+        Perm.REVERSE_RECORDS: R,
+        Perm.CARRY_OVER: R,
     },
-    Role.COMMITTEE: {**_STAFF_READ, Perm.VIEW_USERS: R, Perm.VIEW_AUDIT: R},
-    Role.COLLECTOR: dict(_STAFF_READ),
+    # The village review committee (村信用评审会): reviews, runs notices, rules, blacklists.
+    Role.COMMITTEE: {
+        **_STAFF_READ,
+        Perm.VIEW_USERS: R,
+        Perm.VIEW_AUDIT: R,
+        Perm.COLLECT_RECORDS: R,
+        Perm.REVIEW_RECORDS: R,
+        Perm.PUBLISH_NOTICES: R,
+        Perm.RULE_OBJECTIONS: R,
+        Perm.REVERSE_RECORDS: R,
+        Perm.MANAGE_BLACKLIST: R,
+    },
+    Role.COLLECTOR: {**_STAFF_READ, Perm.COLLECT_RECORDS: R},
     # A keeper learns a customer's grade from their code (a later issue), not from lists.
     Role.KEEPER: {Perm.VIEW_REGIONS: R, Perm.VIEW_POLICY: R},
     # The catalogue is public to the village (step 2 of seed 000: publicity); people are not.
-    Role.VILLAGER: {Perm.VIEW_REGIONS: R, Perm.VIEW_POLICY: R, Perm.VIEW_PEOPLE: S},
+    # A villager objects to lines of their village's notice, and sees their own records.
+    Role.VILLAGER: {
+        Perm.VIEW_REGIONS: R,
+        Perm.VIEW_POLICY: R,
+        Perm.VIEW_PEOPLE: S,
+        Perm.VIEW_RECORDS: S,
+        Perm.OBJECT: R,
+        Perm.APPLY_REPAIR: S,
+    },
 }
 
 # Which roles a holder of each role may hand out (always inside their own scope).

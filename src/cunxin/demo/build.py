@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from unittest import mock
+
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from cunxin.accounts.actions import do_create_platform_admin, do_create_user
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Role
+from cunxin.demo.activity import VillageStaff, simulate
 from cunxin.demo.people import roster_rows
+from cunxin.ledger.checks import check_ledger
 from cunxin.people.actions import do_import_roster
 from cunxin.people.models import Resident
 from cunxin.people.spreadsheets import write_csv
@@ -45,8 +51,18 @@ class Login:
     where: str
 
 
-def build(seed: int = 2026) -> list[Login]:
-    """Create the demo county; returns one login per role."""
+def build(seed: int = 2026, weeks: int = 16) -> list[Login]:
+    """Create the demo county with ``weeks`` weeks of activity; returns one login per role."""
+    # Every demo login has the same password: hash it once (Argon2 is slow on purpose) and
+    # give all of them that hash, instead of paying ~0.2 s for each of dozens of users.
+    hashed = make_password(DEMO_PASSWORD)
+    with mock.patch.object(
+        User, "set_password", lambda user, raw: setattr(user, "password", hashed)
+    ):
+        return _build(seed, weeks)
+
+
+def _build(seed: int, weeks: int) -> list[Login]:
     admin = do_create_platform_admin(
         phone="13800000000", name="平台管理员", password=DEMO_PASSWORD, reason="demo"
     )
@@ -129,8 +145,66 @@ def build(seed: int = 2026) -> list[Login]:
         acting_user=clerk,
     )
     logins.append(Login(str(Role.VILLAGER.label), user.name, user.phone, first.name))
+    if weeks:
+        staff = _village_staff(villages, clerk, known={first.pk: user})
+        simulate(staff, weeks=weeks, seed=seed, end=timezone.now())
+        problems = check_ledger()
+        if problems:
+            raise RuntimeError(f"demo ledger does not check: {problems[:3]}")
     # Demo logins skip the forced password change so the tour starts at once.
-    User.objects.filter(phone__in=[login.phone for login in logins]).update(
-        must_change_password=False
-    )
+    User.objects.update(must_change_password=False)
     return logins
+
+
+# The other staff of each village, for the simulated months (phones 1380001vvrr: village, role).
+def _village_staff(
+    villages: list[Region], clerk: User, known: dict[int, User]
+) -> list[VillageStaff]:
+    staff = []
+    for index, village in enumerate(villages):
+
+        def make(
+            role: Role,
+            slot: int,
+            name: str,
+            resident: Resident | None = None,
+            index: int = index,
+            village: Region = village,
+        ) -> User:
+            phone = resident.phone if resident else f"1380001{index:02d}{slot:02d}"
+            existing = User.objects.filter(phone=phone).first()
+            if existing is not None:
+                return existing
+            return do_create_user(
+                phone=phone,
+                name=resident.name if resident else name,
+                password=DEMO_PASSWORD,
+                role=role,
+                region=village,
+                resident=resident,
+                acting_user=clerk,
+            )
+
+        collector = User.objects.filter(phone="13800000003").first() if index == 0 else None
+        committee = [User.objects.get(phone="13800000002")] if index == 0 else []
+        if index == 1:
+            committee = [User.objects.get(phone="13800000005")]
+        collector = collector or make(Role.COLLECTOR, 1, f"{village.name[:1]}采集")
+        if not committee:
+            committee = [make(Role.COMMITTEE, 2, f"{village.name[:1]}评审")]
+        committee.append(make(Role.COMMITTEE, 3, f"{village.name[:1]}评审二"))
+        heads = (
+            Resident.objects.filter(village=village, is_head=True)
+            .exclude(phone="")
+            .order_by("household__number")
+        )
+        villagers = [known[village.pk]] if village.pk in known else []
+        for resident in heads[1:4]:
+            if not User.objects.filter(resident=resident).exists():
+                villagers.append(make(Role.VILLAGER, 0, "", resident=resident))
+        staff.append(
+            VillageStaff(
+                village=village, collector=collector, committee=committee, villagers=villagers
+            )
+        )
+    return staff

@@ -42,6 +42,10 @@ POLICY_FIELDS = (
     "name_masking",
     "repeat_penalty_doubles",
     "two_approvals",
+    "entry_window_days",
+    "auto_publish",
+    "publish_weekday",
+    "repair_min_months",
 )
 
 
@@ -98,6 +102,16 @@ def check_policy_values(values: dict[str, Any]) -> None:
         )
     if not 0 <= values["min_age"] <= 100:
         raise DomainError("min_age", _("最低年龄应在0到100之间。"), field="min_age")
+    if not 1 <= values["entry_window_days"] <= 366:
+        raise DomainError(
+            "entry_window_days", _("录入期限应在1到366天之间。"), field="entry_window_days"
+        )
+    if values["publish_weekday"] not in range(7):
+        raise DomainError("publish_weekday", _("选项无效。"), field="publish_weekday")
+    if not 0 <= values["repair_min_months"] <= 120:
+        raise DomainError(
+            "repair_min_months", _("信用修复期限应在0到120个月之间。"), field="repair_min_months"
+        )
     for key, choices in (
         ("carry_over", CarryOver),
         ("blacklist_grade", Grade),

@@ -46,6 +46,8 @@ class PolicyForm(forms.Form):
                     "coupon_fen_per_point",
                     "carry_over_percent",
                     "min_age",
+                    "entry_window_days",
+                    "repair_min_months",
                 )
             },
         }

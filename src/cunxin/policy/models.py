@@ -119,6 +119,26 @@ class CreditPolicy(Versioned):
     )
     repeat_penalty_doubles = models.BooleanField(_("有效期内重复扣分加倍"), default=True)
     two_approvals = models.BooleanField(_("需两名评审会成员审核"), default=False)
+    entry_window_days = models.PositiveSmallIntegerField(
+        _("行为发生后多少天内录入"), default=31, help_text=_("超过期限的行为不能再录入。")
+    )
+    auto_publish = models.BooleanField(_("每周自动公示"), default=False)
+    publish_weekday = models.PositiveSmallIntegerField(
+        _("自动公示日"),
+        default=0,
+        choices=[
+            (0, _("星期一")),
+            (1, _("星期二")),
+            (2, _("星期三")),
+            (3, _("星期四")),
+            (4, _("星期五")),
+            (5, _("星期六")),
+            (6, _("星期日")),
+        ],
+    )
+    repair_min_months = models.PositiveSmallIntegerField(
+        _("列入黑名单后最短多少个月可申请信用修复"), default=6
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region_code"
@@ -143,6 +163,9 @@ class CreditPolicy(Versioned):
             models.CheckConstraint(condition=Q(notice_days__gte=1), name="policy_notice_days"),
             models.CheckConstraint(
                 condition=Q(coupon_fen_per_point__gte=1), name="policy_coupon_rate_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(publish_weekday__lte=6), name="policy_publish_weekday"
             ),
         ]
 

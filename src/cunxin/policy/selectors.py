@@ -50,6 +50,21 @@ def catalogue_in_force(region: Region, day: datetime.date) -> dict[str, Catalogu
     return dict(sorted(items.items()))
 
 
+def item_in_force(region: Region, code: str, day: datetime.date) -> CatalogueItem | None:
+    """One item as it stood on the day (the village's own version first), in one query."""
+    owners = policy_owner_codes(region)
+    candidates = list(
+        CatalogueItem.objects.filter(region_code__in=owners, code=code, effective_from__lte=day)
+        .select_related("region")
+        .order_by("-effective_from", "-version")
+    )
+    for owner in owners:
+        for item in candidates:
+            if item.region_code == owner:
+                return item
+    return None
+
+
 def latest_items(region: Region) -> list[CatalogueItem]:
     """The newest version of each item owned by exactly this region."""
     return list(CatalogueItem.objects.filter(region=region, is_latest=True).order_by("code"))

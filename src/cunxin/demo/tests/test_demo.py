@@ -39,7 +39,7 @@ def test_generated_people_are_plausible() -> None:
 
 @pytest.mark.django_db
 def test_the_demo_county_is_big_enough_and_everyone_can_log_in() -> None:
-    logins = build(seed=2026)
+    logins = build(seed=2026, weeks=5)
     assert Region.objects.filter(level=Level.TOWN).count() == 1
     assert Region.objects.filter(level=Level.VILLAGE).count() >= 3
     assert Household.objects.count() >= 300
@@ -51,6 +51,11 @@ def test_the_demo_county_is_big_enough_and_everyone_can_log_in() -> None:
     roles = {role for user in User.objects.all() for role in user.roles()}
     assert roles == set(Role)
     assert {login.role for login in logins} == {str(r.label) for r in Role}
+    from cunxin.ledger.checks import check_ledger
+    from cunxin.records.models import Record, Status
+
+    assert set(Record.objects.values_list("status", flat=True)) == set(Status.values)
+    assert check_ledger() == []
     for login in logins:
         client = Client(HTTP_HOST="127.0.0.1")
         assert (
@@ -63,7 +68,7 @@ def test_the_demo_county_is_big_enough_and_everyone_can_log_in() -> None:
 
 @pytest.mark.django_db
 def test_the_demo_command_will_not_overwrite_data_without_reset() -> None:
-    call_command("demo", seed=3)
+    call_command("demo", seed=3, weeks=0)
     with pytest.raises(CommandError) as info:
-        call_command("demo", seed=3)
+        call_command("demo", seed=3, weeks=0)
     assert "--reset" in str(info.value)

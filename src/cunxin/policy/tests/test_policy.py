@@ -172,6 +172,9 @@ def test_the_policy_pages_show_and_edit_versions(policy_world: World) -> None:
         "min_age": 18,
         "blacklist_grade": "D",
         "name_masking": "middle",
+        "entry_window_days": 31,
+        "publish_weekday": 0,
+        "repair_min_months": 6,
         "effective_from": TODAY.isoformat(),
         "change_reason": "缩短公示期",
     }

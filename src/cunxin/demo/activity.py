@@ -1,0 +1,251 @@
+"""A few months of village life for the demo: records in every state, weekly notices,
+objections upheld and dismissed, a correction, and the ledger they leave behind.
+
+The clock is moved week by week (``timezone.now`` is patched while the demo is built, and only
+then), so every record, notice and effect carries the date it would have had.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from decimal import Decimal
+from unittest import mock
+
+from django.utils import timezone
+
+from cunxin.accounts.models import User
+from cunxin.core.errors import DomainError
+from cunxin.people.models import Resident
+from cunxin.policy.models import CatalogueItem, Scoring
+from cunxin.policy.selectors import catalogue_in_force
+from cunxin.records.actions.collect import do_collect, do_collect_team
+from cunxin.records.actions.effect import take_effect_due
+from cunxin.records.actions.notices import (
+    close_finished_notices,
+    do_object,
+    do_publish_notice,
+    do_rule_objection,
+)
+from cunxin.records.actions.review import do_approve, do_reject, do_request_reversal
+from cunxin.records.models import Record, Status
+from cunxin.regions.models import Region
+
+# What collectors record most, by item code (weights): volunteering, tidy courtyards, meetings...
+COMMON_REWARDS = {
+    "PW-R01": 30,
+    "AP-R01": 12,
+    "VM-R01": 12,
+    "PW-R08": 6,
+    "PW-R05": 5,
+    "CM-R01": 4,
+    "PW-R12": 3,
+    "AP-R02": 5,
+    "GV-R01": 4,
+    "CN-R01": 3,
+}
+COMMON_PENALTIES = {"AP-P01": 6, "AP-P02": 3, "VM-P01": 3, "GV-P01": 2, "CM-P01": 1}
+REJECT_REASONS = ["照片不清楚，无法认定", "与已有记录重复", "行为日期有误，请核实后重新采集"]
+OBJECTIONS = [
+    ("那天他不在村里，是他儿子去的", True, "经向邻居核实，当天本人未参加，撤销该记录"),
+    ("他家门口的垃圾是别人倒的", True, "经调取巡查照片核实，确非本人所为，撤销"),
+    ("我觉得分给多了", False, "有签到表和照片为证，记录维持"),
+    ("不应该扣分，已经打扫干净了", False, "照片显示当时确有乱倒，事后清理不影响认定，维持"),
+]
+
+
+@dataclass
+class VillageStaff:
+    village: Region
+    collector: User
+    committee: list[User]
+    villagers: list[User]
+
+
+@contextmanager
+def clock_at(moment: datetime.datetime) -> Iterator[None]:
+    """Make the application believe it is ``moment`` (demo building only)."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+_CATALOGUES: dict[int, dict[str, CatalogueItem]] = {}
+
+
+def _catalogue(village: Region, day: datetime.date) -> dict[str, CatalogueItem]:
+    # The demo's catalogue does not change while it runs: read it once per village.
+    if village.pk not in _CATALOGUES:
+        _CATALOGUES[village.pk] = catalogue_in_force(village, day)
+    return _CATALOGUES[village.pk]
+
+
+def _items(
+    village: Region, day: datetime.date, weights: dict[str, int]
+) -> tuple[list[str], list[int]]:
+    catalogue = _catalogue(village, day)
+    codes = [c for c in weights if c in catalogue and catalogue[c].active]
+    return codes, [weights[c] for c in codes]
+
+
+def _quantity(rng: random.Random, village: Region, code: str, day: datetime.date) -> Decimal:
+    item = _catalogue(village, day)[code]
+    if item.scoring == Scoring.FIXED:
+        return Decimal(1)
+    return Decimal(rng.choice([1, 2, 2, 3, 4]))
+
+
+def simulate(
+    staff: list[VillageStaff], *, weeks: int, seed: int, end: datetime.datetime
+) -> dict[str, int]:
+    """Run ``weeks`` weeks of collecting, reviewing and notices up to ``end``; counts by status."""
+    rng = random.Random(seed)
+    _CATALOGUES.clear()
+    start = end - datetime.timedelta(weeks=weeks)
+    adults = {
+        s.village.pk: list(
+            Resident.objects.filter(
+                village=s.village,
+                status="active",
+                birth_date__lte=(end - datetime.timedelta(days=365 * 19)).date(),
+            )
+        )
+        for s in staff
+    }
+    for week in range(weeks):
+        monday = start + datetime.timedelta(weeks=week)
+        last_week = week == weeks - 1
+        for s in staff:
+            _collect_week(rng, s, adults[s.village.pk], monday, count=rng.randint(10, 16))
+            # Review at the weekend; the last week's records wait partly unreviewed.
+            with clock_at(monday + datetime.timedelta(days=5, hours=9)):
+                _review(rng, s, leave_some=last_week)
+            # Publish on the following Monday, except in the last week (approved, waiting).
+            if not last_week:
+                moment = monday + datetime.timedelta(days=7, hours=8)
+                with clock_at(moment), suppress(DomainError):
+                    do_publish_notice(s.village, acting_user=s.committee[0])
+            # Midweek of the notice a villager objects now and then, and the committee rules; in
+            # the first village the story is fixed: one upheld, one dismissed, one still open.
+            scripted = {2: 0, 3: 2, weeks - 2: 1} if s is staff[0] else {}
+            if not last_week and week >= 1 and (week in scripted or rng.random() < 0.35):
+                _object_and_rule(
+                    rng,
+                    s,
+                    monday + datetime.timedelta(days=9, hours=20),
+                    rule=week < weeks - 2,
+                    pick=scripted.get(week),
+                )
+        # Every day the scheduler runs the effect job; once a week is enough for the demo.
+        with clock_at(monday + datetime.timedelta(days=7, hours=7)):
+            take_effect_due(timezone.now())
+            close_finished_notices(timezone.now())
+        if week == weeks - 4:
+            _one_correction(staff[0], monday + datetime.timedelta(days=7, hours=10))
+    with clock_at(end):
+        take_effect_due(timezone.now())
+        close_finished_notices(timezone.now())
+    counts: dict[str, int] = {}
+    for status in Status.values:
+        counts[status] = Record.objects.filter(status=status).count()
+    return counts
+
+
+def _collect_week(
+    rng: random.Random,
+    s: VillageStaff,
+    people: list[Resident],
+    monday: datetime.datetime,
+    count: int,
+) -> None:
+    for _ in range(count):
+        day_offset = rng.randint(0, 4)
+        moment = monday + datetime.timedelta(days=day_offset, hours=rng.randint(0, 9))
+        day = timezone.localtime(moment).date()
+        penalty = rng.random() < 0.15
+        codes, weights = _items(s.village, day, COMMON_PENALTIES if penalty else COMMON_REWARDS)
+        code = rng.choices(codes, weights)[0]
+        with clock_at(moment):
+            try:
+                if not penalty and code == "PW-R01" and rng.random() < 0.25:
+                    do_collect_team(
+                        client_id=uuid.UUID(int=rng.getrandbits(128)),
+                        residents=rng.sample(people, 4),
+                        item_code=code,
+                        quantity=_quantity(rng, s.village, code, day),
+                        behaviour_date=day,
+                        note="村内环境整治志愿服务",
+                        acting_user=s.collector,
+                    )
+                else:
+                    do_collect(
+                        client_id=uuid.UUID(int=rng.getrandbits(128)),
+                        resident=rng.choice(people),
+                        item_code=code,
+                        quantity=_quantity(rng, s.village, code, day),
+                        behaviour_date=day,
+                        note="",
+                        photos=[("photo.jpg", _jpeg(rng))],
+                        acting_user=s.collector,
+                    )
+            except DomainError:
+                continue  # a monthly cap reached, as happens: the collector moves on
+
+
+def _jpeg(rng: random.Random) -> bytes:
+    return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + rng.randbytes(64) + b"\xff\xd9"
+
+
+def _review(rng: random.Random, s: VillageStaff, *, leave_some: bool) -> None:
+    waiting = list(Record.objects.filter(village=s.village, status=Status.COLLECTED).order_by("pk"))
+    if leave_some:
+        waiting = waiting[: len(waiting) // 2]
+    rejected = [r for r in waiting if rng.random() < 0.08]
+    approved = [r for r in waiting if r not in rejected]
+    reviewer = s.committee[0]
+    if rejected:
+        do_reject([r.pk for r in rejected], reason=rng.choice(REJECT_REASONS), acting_user=reviewer)
+    if approved:
+        do_approve([r.pk for r in approved], acting_user=reviewer)
+
+
+def _object_and_rule(
+    rng: random.Random, s: VillageStaff, moment: datetime.datetime, *, rule: bool, pick: int | None
+) -> None:
+    with clock_at(moment):
+        lines = list(
+            Record.objects.filter(
+                village=s.village, status=Status.IN_NOTICE, notice__ends_at__gt=timezone.now()
+            ).order_by("pk")
+        )
+        if not lines or not s.villagers:
+            return
+        reason, upheld, ruling = OBJECTIONS[pick] if pick is not None else rng.choice(OBJECTIONS)
+        objection = do_object(rng.choice(lines), reason=reason, acting_user=rng.choice(s.villagers))
+    if rule:
+        with clock_at(moment + datetime.timedelta(days=1, hours=2)):
+            do_rule_objection(objection, upheld=upheld, ruling=ruling, acting_user=s.committee[0])
+
+
+def _one_correction(s: VillageStaff, moment: datetime.datetime) -> None:
+    """A record found to be entered twice is corrected; the correction then goes through
+    review and the next notice like any record."""
+    if len(s.committee) < 2:
+        return
+    with clock_at(moment):
+        original = (
+            Record.objects.filter(
+                village=s.village, status=Status.EFFECTIVE, reverses__isnull=True, points__gt=0
+            )
+            .order_by("pk")
+            .first()
+        )
+        if original is None:
+            return
+        reversal = do_request_reversal(
+            original, reason="与同日另一条记录重复录入，予以更正", acting_user=s.committee[0]
+        )
+        do_approve([reversal.pk], acting_user=s.committee[1])

@@ -1,0 +1,1 @@
+"""State changes of records, by sub-topic: collect, review, notices, effect, corrections."""

@@ -1,0 +1,170 @@
+"""Collecting records: one villager, a whole team at once, or a spreadsheet.
+
+A record carries the id the client generated: sending it again (a dropped connection, a double
+tap) returns the first record, never a second one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from cunxin.accounts.permissions import Perm
+from cunxin.core import audit
+from cunxin.core.errors import Conflict, DomainError
+from cunxin.core.scoping import require
+from cunxin.people.models import Resident
+from cunxin.records import scoring
+from cunxin.records.evidence import Photo, check_photos
+from cunxin.records.models import Evidence, Record, RecordEvent, Status
+
+TEAM_NAMESPACE = uuid.UUID("6f1c1d2e-8a37-4c0b-9d55-3d1f4f1b2c00")
+
+
+def parse_quantity(raw: object) -> Decimal:
+    try:
+        value = Decimal(str(raw).strip() or "1")
+    except InvalidOperation:
+        raise DomainError("quantity", _("数量应为数字，如 2 或 1.5。"), field="quantity") from None
+    if value <= 0 or value != value.quantize(Decimal("0.1")) or value > 10_000:
+        raise DomainError("quantity", _("数量应为大于0的数字，最多一位小数。"), field="quantity")
+    return value
+
+
+def _existing(client_id: uuid.UUID, resident: Resident) -> Record | None:
+    """The record already sent with this id; the same id for someone else is a forgery or a bug."""
+    record = Record.objects.filter(client_id=client_id).first()
+    if record is not None and record.resident_id != resident.pk:
+        raise Conflict("client_id_reused", _("提交编号已被另一条记录使用，请刷新页面后重新录入。"))
+    return record
+
+
+@transaction.atomic
+def do_collect(
+    *,
+    client_id: uuid.UUID,
+    resident: Resident,
+    item_code: str,
+    quantity: Decimal,
+    behaviour_date: datetime.date,
+    note: str = "",
+    photos: Sequence[tuple[str, bytes]] = (),
+    acting_user: Any,
+) -> Record:
+    """Record one behaviour of one villager; the same client id returns the first record."""
+    require(acting_user, Perm.COLLECT_RECORDS, resident.village.code)
+    found = _existing(client_id, resident)
+    if found is not None:
+        return found
+    checked = check_photos(list(photos))
+    result = scoring.score(resident, item_code, quantity, behaviour_date)
+    if result.item.evidence_required and not checked:
+        raise DomainError(
+            "evidence_required", _("“%s”需要上传照片等证据。") % result.item.name, field="photos"
+        )
+    return _create(
+        client_id, resident, result, quantity, behaviour_date, note, checked, acting_user
+    )
+
+
+def _create(
+    client_id: uuid.UUID,
+    resident: Resident,
+    result: scoring.Score,
+    quantity: Decimal,
+    behaviour_date: datetime.date,
+    note: str,
+    photos: list[Photo],
+    acting_user: Any,
+) -> Record:
+    record = Record(
+        client_id=client_id,
+        village_id=resident.village_id,
+        resident=resident,
+        item=result.item,
+        policy=result.policy,
+        quantity=quantity,
+        behaviour_date=behaviour_date,
+        note=note.strip()[:2000],
+        points=result.points,
+        base_points=result.base_points,
+        scoring_note=result.note[:200],
+        collected_by=acting_user,
+    )
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        # The same id arrived twice at the same moment: the other request won; return its record.
+        existing = Record.objects.filter(client_id=client_id).first()
+        if existing is None:
+            raise
+        return existing
+    RecordEvent.objects.create(record=record, to_status=Status.COLLECTED, actor=acting_user)
+    for photo in photos:
+        Evidence.objects.create(
+            record=record,
+            file=photo.as_file(),
+            content_type=photo.content_type,
+            size=len(photo.content),
+            sha256=photo.sha256,
+            uploaded_by=acting_user,
+        )
+    audit.record(
+        acting_user,
+        "records.collect",
+        record,
+        region_code=resident.village.code,
+        after={
+            "resident": resident.pk,
+            "item": result.item.code,
+            "points": record.points,
+            "date": behaviour_date,
+        },
+    )
+    return record
+
+
+def team_client_id(client_id: uuid.UUID, resident_id: int) -> uuid.UUID:
+    """Each member's record id, derived from the team entry's id so a resend is recognised."""
+    return uuid.uuid5(TEAM_NAMESPACE, f"{client_id}:{resident_id}")
+
+
+@transaction.atomic
+def do_collect_team(
+    *,
+    client_id: uuid.UUID,
+    residents: Sequence[Resident],
+    item_code: str,
+    quantity: Decimal,
+    behaviour_date: datetime.date,
+    note: str = "",
+    photos: Sequence[tuple[str, bytes]] = (),
+    acting_user: Any,
+) -> list[Record]:
+    """The same behaviour for many villagers (a whole team): all are recorded, or none."""
+    if not residents:
+        raise DomainError("team_empty", _("请至少选择一位村民。"), field="residents")
+    if len({r.pk for r in residents}) != len(residents):
+        raise DomainError("team_repeated", _("同一位村民选了两次。"), field="residents")
+    records = []
+    for resident in residents:
+        records.append(
+            do_collect(
+                client_id=team_client_id(client_id, resident.pk),
+                resident=resident,
+                item_code=item_code,
+                quantity=quantity,
+                behaviour_date=behaviour_date,
+                note=note,
+                photos=photos,
+                acting_user=acting_user,
+            )
+        )
+    return records

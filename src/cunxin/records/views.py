@@ -1,0 +1,1 @@
+"""Pages of records: collector entry, committee review, notices, objections, villager view."""
