@@ -146,8 +146,8 @@ def _build(seed: int, weeks: int) -> list[Login]:
     )
     logins.append(Login(str(Role.VILLAGER.label), user.name, user.phone, first.name))
     if weeks:
-        staff = _village_staff(villages, clerk, known={first.pk: user})
-        simulate(staff, weeks=weeks, seed=seed, end=timezone.now())
+        village_staff = _village_staff(villages, clerk, known={first.pk: user})
+        simulate(village_staff, weeks=weeks, seed=seed, end=timezone.now())
         problems = check_ledger()
         if problems:
             raise RuntimeError(f"demo ledger does not check: {problems[:3]}")
