@@ -18,6 +18,7 @@ from ninja.security import django_auth
 from cunxin.accounts.api import router as accounts_router
 from cunxin.blacklist.api import router as blacklist_router
 from cunxin.core.errors import DomainError
+from cunxin.notifications.api import router as notifications_router
 from cunxin.people.api import router as people_router
 from cunxin.policy.api import router as policy_router
 from cunxin.records.api import router as records_router
@@ -99,4 +100,5 @@ api.add_router("/regions/", regions_router)
 api.add_router("/people/", people_router)
 api.add_router("/policy/", policy_router)
 api.add_router("/records/", records_router)
+api.add_router("/notifications/", notifications_router)
 api.add_router("/blacklist/", blacklist_router)

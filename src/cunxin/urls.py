@@ -15,6 +15,7 @@ urlpatterns = [
     path("records/", include("cunxin.records.urls")),
     path("blacklist/", include("cunxin.blacklist.urls")),
     path("public/", include("cunxin.public.urls")),
+    path("messages/", include("cunxin.notifications.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -35,6 +35,8 @@ from cunxin.records.actions.review import do_approve, do_reject, do_request_reve
 from cunxin.records.models import Record, Status
 from cunxin.regions.models import Region
 
+DEMO_PASSWORD = "cunxin-demo-2026"
+
 # What collectors record most, by item code (weights): volunteering, tidy courtyards, meetings...
 COMMON_REWARDS = {
     "PW-R01": 30,
@@ -117,6 +119,10 @@ def simulate(
     }
     for week in range(weeks):
         monday = start + datetime.timedelta(weeks=week)
+        if week == 1:
+            blacklist_story(staff[0], start, weeks)
+        if week in (4, 13, 14):
+            blacklist_decisions(staff[0], start, weeks, week)
         last_week = week == weeks - 1
         for s in staff:
             _collect_week(rng, s, adults[s.village.pk], monday, count=rng.randint(10, 16))
@@ -249,3 +255,94 @@ def _one_correction(s: VillageStaff, moment: datetime.datetime) -> None:
             original, reason="与同日另一条记录重复录入，予以更正", acting_user=s.committee[0]
         )
         do_approve([reversal.pk], acting_user=s.committee[1])
+
+
+# CM-P15 家庭暴力经查实: a serious penalty, which makes the person a blacklist candidate.
+SERIOUS = "CM-P15"
+
+
+def blacklist_story(s: VillageStaff, start: datetime.datetime, weeks: int) -> None:
+    """Two villagers get a serious penalty; both are listed; one repairs their credit.
+
+    Runs inside the simulated weeks (the first village's policy lets a listed villager apply
+    for repair after two months).
+    """
+    heads = list(
+        Resident.objects.filter(village=s.village, is_head=True, status="active")
+        .exclude(phone="")
+        .exclude(user__isnull=False)
+        .order_by("-household__number")[:2]
+    )
+    if len(heads) < 2 or weeks < 15:
+        return
+    # Week 1: the penalties are collected and approved; the weekly notice and effect follow.
+    moment = start + datetime.timedelta(weeks=1, days=1, hours=2)
+    with clock_at(moment):
+        records = [
+            do_collect(
+                client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-serious-{r.pk}"),
+                resident=r,
+                item_code=SERIOUS,
+                quantity=Decimal(1),
+                behaviour_date=timezone.localdate(),
+                note="经派出所出警记录查实",
+                photos=[("出警记录.jpg", b"\xff\xd8\xff\xe0 demo scan \xff\xd9")],
+                acting_user=s.collector,
+            )
+            for r in heads
+        ]
+    with clock_at(moment + datetime.timedelta(hours=3)):
+        do_approve([r.pk for r in records], acting_user=s.committee[0])
+
+
+def blacklist_decisions(s: VillageStaff, start: datetime.datetime, weeks: int, week: int) -> None:
+    """Week 4: the committee lists both; week 13: one applies for repair; week 14: repaired."""
+    from cunxin.accounts.actions import do_create_user
+    from cunxin.accounts.permissions import Role
+    from cunxin.blacklist.actions import do_apply_repair, do_confirm_candidate, do_rule_repair
+    from cunxin.blacklist.models import BlacklistCase, RepairApplication
+
+    serious = list(
+        Record.objects.filter(village=s.village, item__code=SERIOUS, status=Status.EFFECTIVE)
+        .select_related("resident")
+        .order_by("pk")
+    )
+    if len(serious) < 2 or weeks < 15:
+        return
+    moment = start + datetime.timedelta(weeks=week, days=2, hours=2)
+    penitent = serious[0].resident
+    with clock_at(moment):
+        if week == 4:
+            for record in serious[:2]:
+                do_confirm_candidate(
+                    record.resident,
+                    reason="家庭暴力经公安机关查实，村信用评审会研究决定列入诚信黑名单",
+                    restrictions=["政策扶持", "评优评先"],
+                    ends_on=timezone.localdate() + datetime.timedelta(days=365),
+                    acting_user=s.committee[0],
+                )
+        elif week == 13:
+            login = do_create_user(
+                phone=penitent.phone,
+                name=penitent.name,
+                password=DEMO_PASSWORD,
+                role=Role.VILLAGER,
+                region=s.village,
+                resident=penitent,
+                acting_user=User.objects.get(phone="13800000001"),
+            )
+            do_apply_repair(
+                BlacklistCase.objects.filter(resident=penitent).latest("pk"),
+                volunteer_hours=Decimal(36),
+                commitment_signed=True,
+                text="列入黑名单后参加了十余次环境整治和防汛志愿服务，家庭关系已经和睦，并签署了守信承诺书。",
+                commitment_file=("守信承诺书.jpg", b"\xff\xd8\xff\xe0 demo commitment \xff\xd9"),
+                acting_user=login,
+            )
+        else:
+            do_rule_repair(
+                RepairApplication.objects.filter(case__resident=penitent).latest("pk"),
+                approve=True,
+                reason="志愿服务时长和邻里评价属实，同意信用修复",
+                acting_user=s.committee[0],
+            )

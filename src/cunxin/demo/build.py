@@ -15,7 +15,7 @@ from django.utils import timezone
 from cunxin.accounts.actions import do_create_platform_admin, do_create_user
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Role
-from cunxin.demo.activity import VillageStaff, simulate
+from cunxin.demo.activity import DEMO_PASSWORD, VillageStaff, simulate
 from cunxin.demo.people import roster_rows
 from cunxin.ledger.checks import check_ledger
 from cunxin.people.actions import do_import_roster
@@ -25,7 +25,6 @@ from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
 from cunxin.regions.actions import do_create_region
 from cunxin.regions.models import Level, Region
 
-DEMO_PASSWORD = "cunxin-demo-2026"
 POLICY_START = datetime.date(2025, 1, 1)
 
 REGIONS = [
@@ -95,6 +94,14 @@ def _build(seed: int, weeks: int) -> list[Login]:
         reason="首次制定",
     )
     do_install_default_catalogue(town, acting_user=clerk, effective_from=POLICY_START)
+    # 前双村 adjusts the town's policy: a listed villager may apply for repair after 2 months.
+    do_save_policy(
+        villages[0],
+        values={"repair_min_months": 2},
+        effective_from=POLICY_START,
+        acting_user=clerk,
+        reason="村民代表会议决定：列入黑名单满2个月可申请信用修复",
+    )
     rows = roster_rows([(name, n, surnames) for _c, name, n, surnames in VILLAGES], seed)
     headers = ("村", "户号", "户主姓名", "姓名", "与户主关系", "身份证号", "联系电话")
     do_import_roster(write_csv(headers, rows), "demo-roster.csv", acting_user=clerk, reason="demo")

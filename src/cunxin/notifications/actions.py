@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -62,8 +63,11 @@ def _send_texts(message_ids: list[int]) -> None:
         Message.objects.filter(pk=message.pk).update(sms_sent_at=timezone.now())
 
 
-def mark_read(message_ids: Iterable[int], resident_id: int) -> int:
-    """Mark the resident's messages read (one's own only)."""
-    return Message.objects.filter(
-        pk__in=list(message_ids), resident_id=resident_id, read_at__isnull=True
-    ).update(read_at=timezone.now())
+def mark_read(user: Any, message_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's own messages read (``None``: all); other people's are untouched."""
+    from cunxin.notifications.selectors import inbox
+
+    unread = inbox(user).filter(read_at__isnull=True)
+    if message_ids is not None:
+        unread = unread.filter(pk__in=list(message_ids))
+    return unread.update(read_at=timezone.now())

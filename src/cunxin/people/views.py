@@ -25,6 +25,8 @@ from cunxin.people.forms import (
 )
 from cunxin.people.models import Household, Resident
 from cunxin.people.roster import RosterInvalid
+from cunxin.records import selectors as records
+from cunxin.records.standing import standing
 from cunxin.regions.models import Level, Region
 
 
@@ -209,7 +211,8 @@ def roster_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
-    """A villager's own record (score, grade and history arrive with the ledger)."""
+    """A villager's own page: score, grade, spendable points, why the grade changed, every
+    record with its rule, evidence and notice, their objections and messages."""
     resident_id = getattr(request.user, "resident_id", None)
     if resident_id is None:
         raise Http404
@@ -219,4 +222,15 @@ def me(request: HttpRequest) -> HttpResponse:
         ),
         pk=resident_id,
     )
-    return render(request, "people/me.html", {"resident": resident})
+    return render(
+        request,
+        "people/me.html",
+        {
+            "resident": resident,
+            "standing": standing(resident),
+            "grade_changes": records.grade_changes(request.user, resident)[:10],
+            "page_obj": paginate(request, records.own_records(request.user, resident), 20),
+            "objections": records.my_objections(request.user)[:5],
+            "can_object": not scope_of(request.user, Perm.OBJECT).empty,
+        },
+    )

@@ -2,6 +2,12 @@
 
 from django.urls import path
 
+from cunxin.records import carryover_views as views
+
 app_name = "carryover"
-urlpatterns: list[object] = []
-__all__ = ["path"]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("preview/", views.preview, name="preview"),
+    path("run/", views.run, name="run"),
+    path("<int:pk>/", views.detail, name="detail"),
+]

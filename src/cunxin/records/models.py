@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cunxin.core.scoping import ScopedQuerySet
+from cunxin.policy.models import CarryOver
 
 
 class Status(models.TextChoices):
@@ -283,3 +284,47 @@ class GradeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_id}: {self.from_grade}→{self.to_grade}"
+
+
+class CarryOverRun(models.Model):
+    """A village's carry-over (结转) at the end of a period: done once per village and period end,
+    by the policy in force on that day; the per-resident transfers carry ``carry:`` keys."""
+
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    period_end = models.DateField(_("结转截止日"))
+    policy = models.ForeignKey("policy.CreditPolicy", on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(_("结转方式"), max_length=16, choices=CarryOver.choices)
+    percent = models.PositiveSmallIntegerField(_("保留比例（%）"))
+    spendable_expired = models.BooleanField(_("未用积分作废"))
+    residents_changed = models.PositiveIntegerField(_("变动人数"))
+    # Signed sums over the village: score points moved back to issuance, spendable expired.
+    score_returned = models.BigIntegerField(_("退回信用分"))
+    spendable_returned = models.BigIntegerField(_("作废积分"))
+    records_closed = models.PositiveIntegerField(_("结清记录数"))
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("执行人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    run_at = models.DateTimeField(_("执行时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "village__code"
+
+    class Meta:
+        verbose_name = _("结转")
+        verbose_name_plural = _("结转")
+        ordering = ["-period_end", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "period_end"], name="carry_over_once_per_period"
+            ),
+            models.CheckConstraint(condition=Q(percent__lte=100), name="carry_over_run_percent"),
+            models.CheckConstraint(
+                condition=Q(mode__in=CarryOver.values), name="carry_over_run_mode_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.period_end}"

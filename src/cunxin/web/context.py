@@ -11,13 +11,22 @@ from django.utils.translation import pgettext_lazy
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.scoping import scope_of
+from cunxin.notifications.selectors import unread_count
 
 # (url name, label, permission, whether it must reach a region as the view's gate demands)
 NAV: list[tuple[str, Any, Perm, bool]] = [
+    ("records:village_notice", _("本村公示"), Perm.OBJECT, True),
+    ("records:collect", _("采集"), Perm.COLLECT_RECORDS, True),
+    ("records:review", _("审核"), Perm.REVIEW_RECORDS, True),
+    ("records:notices", pgettext_lazy("menu", "公示"), Perm.VIEW_RECORDS, True),
+    ("records:objections", _("异议"), Perm.RULE_OBJECTIONS, True),
+    ("records:list", _("信用记录"), Perm.VIEW_RECORDS, True),
     ("regions:villages", _("村庄"), Perm.VIEW_PEOPLE, True),
     ("people:residents", pgettext_lazy("menu", "村民"), Perm.VIEW_PEOPLE, True),
     ("policy:policy", _("信用办法"), Perm.VIEW_POLICY, False),
     ("policy:catalogue", _("行为目录"), Perm.VIEW_POLICY, False),
+    ("blacklist:index", _("黑名单"), Perm.MANAGE_BLACKLIST, True),
+    ("carryover:index", _("结转"), Perm.CARRY_OVER, True),
     ("accounts:users", _("账号"), Perm.VIEW_USERS, True),
     ("web:audit", _("操作记录"), Perm.VIEW_AUDIT, True),
 ]
@@ -27,13 +36,21 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
-    items = []
+    items: list[dict[str, Any]] = []
     if getattr(user, "resident_id", None):
-        url = reverse("people:me")
-        items.append({"url": url, "label": _("我的"), "active": request.path == url})
+        items.append({"url": reverse("people:me"), "label": _("我的")})
     for name, label, perm, regions in NAV:
         scope = scope_of(user, perm)
         if scope.everything or scope.region_prefixes or (not regions and not scope.empty):
-            url = reverse(name)
-            items.append({"url": url, "label": label, "active": request.path.startswith(url)})
-    return {"nav": items}
+            items.append({"url": reverse(name), "label": label})
+    unread = unread_count(user)
+    label = _("消息（%d）") % unread if unread else _("消息")
+    items.append({"url": reverse("notifications:inbox"), "label": label})
+    # The longest menu address the page lies under is the current one (/records/ holds
+    # /records/review/ too).
+    path = request.path
+    matches = [str(i["url"]) for i in items if path.startswith(str(i["url"]))]
+    current = max(matches, key=len) if matches else None
+    for item in items:
+        item["active"] = item["url"] == current
+    return {"nav": items, "unread_messages": unread}

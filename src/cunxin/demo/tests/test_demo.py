@@ -8,7 +8,8 @@ from django.test import Client
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Role
 from cunxin.core import pii
-from cunxin.demo.build import DEMO_PASSWORD, VILLAGES, build
+from cunxin.demo.activity import DEMO_PASSWORD
+from cunxin.demo.build import VILLAGES, build
 from cunxin.demo.people import roster_rows
 from cunxin.people import idnumber
 from cunxin.people.models import Household, Resident

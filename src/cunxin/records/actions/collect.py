@@ -29,7 +29,7 @@ TEAM_NAMESPACE = uuid.UUID("6f1c1d2e-8a37-4c0b-9d55-3d1f4f1b2c00")
 
 def parse_quantity(raw: object) -> Decimal:
     try:
-        value = Decimal(str(raw).strip() or "1")
+        value = Decimal("1" if raw is None else (str(raw).strip() or "1"))
     except InvalidOperation:
         raise DomainError("quantity", _("数量应为数字，如 2 或 1.5。"), field="quantity") from None
     if value <= 0 or value != value.quantize(Decimal("0.1")) or value > 10_000:
@@ -37,10 +37,28 @@ def parse_quantity(raw: object) -> Decimal:
     return value
 
 
-def _existing(client_id: uuid.UUID, resident: Resident) -> Record | None:
-    """The record already sent with this id; the same id for someone else is a forgery or a bug."""
-    record = Record.objects.filter(client_id=client_id).first()
-    if record is not None and record.resident_id != resident.pk:
+def _existing(
+    client_id: uuid.UUID,
+    resident: Resident,
+    item_code: str,
+    quantity: Decimal,
+    behaviour_date: datetime.date,
+) -> Record | None:
+    """The record already sent with this id, if it is the same entry resent.
+
+    The same id with different content is not a resend: it would silently drop the new entry,
+    so it is refused and the user is asked to enter it afresh.
+    """
+    record = Record.objects.filter(client_id=client_id).select_related("item").first()
+    if record is None:
+        return None
+    same = (
+        record.resident_id == resident.pk
+        and record.item.code == item_code.strip().upper()
+        and record.quantity == quantity
+        and record.behaviour_date == behaviour_date
+    )
+    if not same:
         raise Conflict("client_id_reused", _("提交编号已被另一条记录使用，请刷新页面后重新录入。"))
     return record
 
@@ -59,7 +77,7 @@ def do_collect(
 ) -> Record:
     """Record one behaviour of one villager; the same client id returns the first record."""
     require(acting_user, Perm.COLLECT_RECORDS, resident.village.code)
-    found = _existing(client_id, resident)
+    found = _existing(client_id, resident, item_code, quantity, behaviour_date)
     if found is not None:
         return found
     checked = check_photos(list(photos))

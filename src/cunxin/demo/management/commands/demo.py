@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from cunxin.accounts.models import User
-from cunxin.demo.build import DEMO_PASSWORD, build
+from cunxin.demo.activity import DEMO_PASSWORD
+from cunxin.demo.build import build
 
 
 class Command(BaseCommand):

@@ -1,0 +1,67 @@
+"""API of the message centre: the same reads and read-marking as the page."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from cunxin.notifications.actions import mark_read
+from cunxin.notifications.selectors import inbox
+
+router = Router(tags=["notifications"])
+
+
+class MessageOut(Schema):
+    id: int
+    kind: str
+    text: str
+    link: str
+    created_at: datetime.datetime
+    read: bool
+
+
+class MessagePage(Schema):
+    count: int
+    unread: int
+    items: list[MessageOut]
+
+
+@router.get("/messages", response=MessagePage, summary="我的消息（未读数在 unread）")
+def list_messages(
+    request: HttpRequest, unread_only: bool = False, limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
+    messages = inbox(request.user)
+    unread = messages.filter(read_at__isnull=True)
+    shown = unread if unread_only else messages
+    offset, limit = max(offset, 0), min(max(limit, 1), 200)
+    return {
+        "count": shown.count(),
+        "unread": unread.count(),
+        "items": [
+            {
+                "id": m.pk,
+                "kind": m.kind,
+                "text": m.text,
+                "link": m.link,
+                "created_at": m.created_at,
+                "read": m.read_at is not None,
+            }
+            for m in shown[offset : offset + limit]
+        ],
+    }
+
+
+class ReadIn(Schema):
+    ids: list[int] | None = None
+
+
+class ReadOut(Schema):
+    marked: int
+
+
+@router.post("/messages/read", response=ReadOut, summary="标为已读（不给 ids 则全部）")
+def read(request: HttpRequest, payload: ReadIn) -> dict[str, int]:
+    return {"marked": mark_read(request.user, payload.ids)}
