@@ -29,13 +29,14 @@ install: $(VENV)/.installed node_modules/.installed
 install-dev: $(VENV)/.installed-dev node_modules/.installed
 
 # Debian packages the checks need when missing: Chromium (browser tests), gettext (catalogue
-# check), a CJK font (Chinese PDFs). Installed with apt when run as root, otherwise named.
-SYSTEM_PACKAGES := chromium gettext fonts-noto-cjk
+# check), a CJK font (Chinese PDFs), poppler-utils (reading the PDFs' text back in tests). Installed with apt when run as root, otherwise named.
+SYSTEM_PACKAGES := chromium gettext fonts-noto-cjk poppler-utils
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
 	fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing="$$missing fonts-noto-cjk"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing:$$missing"; \

@@ -5,5 +5,9 @@ from django.urls import path
 from cunxin.public import views
 
 app_name = "public"
-urlpatterns: list[object] = []
-__all__ = ["path", "views"]
+urlpatterns = [
+    path("verify/", views.verify, name="verify"),
+    path("<str:code>/notices/", views.notice_list, name="notices"),
+    path("<str:code>/notices/<int:number>/", views.notice_detail, name="notice"),
+    path("<str:code>/notices/<int:number>.pdf", views.notice_pdf, name="notice_pdf"),
+]

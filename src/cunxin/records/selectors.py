@@ -15,6 +15,7 @@ from cunxin.core.scoping import scope_of
 from cunxin.ledger.models import Transfer
 from cunxin.people.models import Resident
 from cunxin.people.selectors import search
+from cunxin.policy.masking import mask_name as masked
 from cunxin.policy.models import CatalogueItem, CreditPolicy, NameMasking
 from cunxin.policy.selectors import catalogue_in_force, policy_in_force
 from cunxin.records.models import (
@@ -35,21 +36,9 @@ RECENT_ITEMS = 8
 
 
 def mask_name(name: str, policy: CreditPolicy | None) -> str:
-    """A name as a villager-facing list shows it: 张*三 (middle hidden), 张** (surname only,
-    always two stars so the length of the given name is not told either), or in full.
-
-    Without a policy the middle is hidden: a page shown to other villagers errs on the side of
-    privacy. (The public board has the same rule in ``public.masking``.)
-    """
-    rule = policy.name_masking if policy is not None else NameMasking.MIDDLE
-    name = name.strip()
-    if rule == NameMasking.FULL or not name:
-        return name
-    if rule == NameMasking.MIDDLE:
-        if len(name) <= 2:
-            return name[0] + "*"
-        return name[0] + "*" * (len(name) - 2) + name[-1]
-    return name[0] + "**"
+    """A name as the village's policy shows it to other villagers (no policy: middle hidden,
+    erring on the side of privacy); the one rule lives in ``policy.masking``."""
+    return masked(name, policy.name_masking if policy is not None else NameMasking.MIDDLE)
 
 
 def records_for(user: Any, permission: str = Perm.VIEW_RECORDS) -> QuerySet[Record]:

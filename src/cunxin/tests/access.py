@@ -29,6 +29,9 @@ class Route:
     secret: str = "张三"  # text of the right one's data that others must not see
     ok: tuple[int, ...] = (200,)
     extra_refused: list[str] = field(default_factory=list)
+    # A public page (the notice board): anyone may read it, anonymous visitors included, and
+    # nothing private (an ID number, a phone number) may show in it, whoever is looking.
+    public: bool = False
 
 
 def resident(w: World, name: str = "张三") -> Resident:

@@ -2,8 +2,9 @@
 
 For each route: the right role gets it; an anonymous visitor is sent to log in (pages) or gets
 401 (API); a villager is refused; the same role in another village (or town) is refused or sees
-nothing of the first village. A route missing from the ``routes_*`` modules fails
-``test_every_route_is_here``.
+nothing of the first village. A public route (``public=True``, the notice board) is read by
+anyone, the anonymous visitor included, and shows no ID number or phone number to anyone.
+A route missing from the ``routes_*`` modules fails ``test_every_route_is_here``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver
 
 import cunxin.tests
-from cunxin.conftest import World, login
+from cunxin.conftest import ROSTER_A, ROSTER_B, ROSTER_C, World, login
 from cunxin.tests.access import Route
 
 ROUTES: list[Route] = [
@@ -60,17 +61,37 @@ def _assert_refused(route: Route, response: HttpResponse, who: str) -> None:
     assert "attachment" not in response.get("Content-Disposition", ""), who
 
 
+def _assert_public(route: Route, response: HttpResponse, world: World, who: str) -> None:
+    assert response.status_code in route.ok, (who, response.content[:500])
+    text = _text(response)
+    assert route.secret in text, who
+    people = ROSTER_A + ROSTER_B + ROSTER_C
+    ids = [str(p[5]) for p in people]
+    private = [
+        *ids,
+        *(i[:6] + "********" + i[-4:] for i in ids),  # even masked, an ID is not for the board
+        *(str(p[6]) for p in people if p[6]),
+        *(u.phone for u in world.users.values()),
+    ]
+    leaked = [p for p in private if p in text]
+    assert not leaked, f"{who} saw {leaked} at {route.name}"
+
+
 @pytest.mark.parametrize("route", ROUTES, ids=[r.name for r in ROUTES])
 def test_the_right_role_gets_it(policy_world: World, route: Route) -> None:
     response = _call(route, policy_world, route.right)
     assert response.status_code in route.ok, response.content[:500]
     assert route.secret in _text(response) or route.ok == (302,)
+    if route.public:
+        _assert_public(route, response, policy_world, route.right)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[r.name for r in ROUTES])
 def test_an_anonymous_visitor_is_refused(policy_world: World, route: Route) -> None:
     response = _call(route, policy_world, None)
-    if route.name.startswith("api:"):
+    if route.public:
+        _assert_public(route, response, policy_world, "anonymous")
+    elif route.name.startswith("api:"):
         assert response.status_code == 401
     else:
         assert response.status_code == 302
@@ -78,7 +99,7 @@ def test_an_anonymous_visitor_is_refused(policy_world: World, route: Route) -> N
 
 
 @pytest.mark.parametrize(
-    "route", [r for r in ROUTES if not r.villager_allowed], ids=lambda r: r.name
+    "route", [r for r in ROUTES if not (r.villager_allowed or r.public)], ids=lambda r: r.name
 )
 def test_a_villager_is_refused(policy_world: World, route: Route) -> None:
     _assert_refused(route, _call(route, policy_world, "villager_a"), "villager_a")
