@@ -314,10 +314,18 @@ def test_children_are_not_scored(policy_world: World) -> None:
     assert info.value.code == "resident_too_young"
 
 
-def test_the_same_client_id_with_other_content_is_refused_not_swallowed(policy_world: World) -> None:
+def test_the_same_client_id_with_other_content_is_refused_not_swallowed(
+    policy_world: World,
+) -> None:
     w = policy_world
     client_id = uuid.uuid4()
-    base = dict(client_id=client_id, resident=w.resident("张三"), item_code="PW-R01", behaviour_date=TODAY, acting_user=w.collector_a)
+    base = dict(
+        client_id=client_id,
+        resident=w.resident("张三"),
+        item_code="PW-R01",
+        behaviour_date=TODAY,
+        acting_user=w.collector_a,
+    )
     do_collect(quantity=Decimal(2), **base)  # type: ignore[arg-type]
     with pytest.raises(Conflict) as info:
         do_collect(quantity=Decimal(3), **base)  # type: ignore[arg-type]
