@@ -79,7 +79,7 @@ def do_approve(record_ids: Sequence[int], *, acting_user: Any) -> list[Record]:
                 exclude_record=record.pk,
                 counted_statuses=APPROVED_OR_LATER,
                 also_count=frozenset(r.pk for r in done),
-            at_entry=False,
+                at_entry=False,
             )
             if record.reverses_id is None
             else None
