@@ -7,11 +7,13 @@ which owns the business change the transfer belongs to.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,9 @@ from cunxin.ledger.models import Account, AccountKind, ChainHead, Currency, Entr
 from cunxin.regions.models import Region
 
 BATCH = 2000
+# Ids in one ``IN (…)`` list, and rows in one multi-row statement (within the parameter limit).
+CHUNK = 900
+ROWS_PER_STATEMENT = 1000
 
 
 @dataclass(frozen=True)
@@ -99,23 +104,36 @@ def _in_chunks(
 def _post_fresh(specs: list[TransferSpec]) -> dict[str, Transfer]:
     account_ids = sorted({a for s in specs for a, _m in s.legs})
     # Lock every account touched, always in primary-key order, so concurrent posters cannot
-    # deadlock; balances are then computed here and written back absolutely.
-    accounts = {
-        a.pk: a
-        for chunk in (account_ids[i : i + 900] for i in range(0, len(account_ids), 900))
-        for a in Account.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
-    }
-    currencies = {pk: a.currency for pk, a in accounts.items()}
+    # deadlock; balances are then computed here and written back absolutely. Only the columns
+    # used are read: a batch touches thousands of accounts.
+    currencies: dict[int, str] = {}
+    balances: dict[int, int] = {}
+    no_overdraft: set[int] = set()
+    for i in range(0, len(account_ids), CHUNK):
+        rows = (
+            Account.objects.select_for_update()
+            .filter(pk__in=account_ids[i : i + CHUNK])
+            .order_by("pk")
+            .values_list("pk", "currency", "balance", "allow_negative")
+        )
+        for pk, currency, balance, allow_negative in rows:
+            currencies[pk] = currency
+            balances[pk] = balance
+            if not allow_negative:
+                no_overdraft.add(pk)
     village_ids = sorted({s.village_id for s in specs})
     ChainHead.objects.bulk_create(
         [ChainHead(village_id=v) for v in village_ids], ignore_conflicts=True
     )
-    heads = {
-        h.village_id: h
-        for h in ChainHead.objects.select_for_update()
+    seqs: dict[int, int] = {}
+    hashes: dict[int, str] = {}
+    for village_id, seq, digest in (
+        ChainHead.objects.select_for_update()
         .filter(village_id__in=village_ids)
         .order_by("pk")
-    }
+        .values_list("village_id", "seq", "hash")
+    ):
+        seqs[village_id], hashes[village_id] = seq, digest
     codes = dict(Region.objects.filter(pk__in=village_ids).values_list("pk", "code"))
     reversed_keys = dict(
         Transfer.objects.filter(pk__in={s.reverses_id for s in specs if s.reverses_id}).values_list(
@@ -127,18 +145,16 @@ def _post_fresh(specs: list[TransferSpec]) -> dict[str, Transfer]:
     for spec in specs:
         legs = _check_shape(spec, currencies)
         for account_id, amount in legs:
-            account = accounts[account_id]
-            account.balance += amount
-            if not account.allow_negative and account.balance < 0:
+            balances[account_id] += amount
+            if account_id in no_overdraft and balances[account_id] < 0:
                 raise LedgerError("ledger_insufficient", _("余额不足，不能透支。"))
         if spec.reverses_id is not None and spec.reverses_id not in reversed_keys:
             raise LedgerError("ledger_reverses_unknown", _("要冲正的转账不存在。"))
-        head = heads[spec.village_id]
-        head.seq += 1
+        seq = seqs[spec.village_id] + 1
         digest = link_hash(
-            prev_hash=head.hash,
+            prev_hash=hashes[spec.village_id],
             village_code=codes[spec.village_id],
-            seq=head.seq,
+            seq=seq,
             key=spec.key,
             kind=spec.kind,
             memo=spec.memo,
@@ -151,27 +167,169 @@ def _post_fresh(specs: list[TransferSpec]) -> dict[str, Transfer]:
             kind=spec.kind,
             memo=spec.memo[:200],
             village_id=spec.village_id,
-            seq=head.seq,
-            prev_hash=head.hash,
+            seq=seq,
+            prev_hash=hashes[spec.village_id],
             hash=digest,
             reverses_id=spec.reverses_id,
             created_at=now,
         )
-        head.hash = digest
+        seqs[spec.village_id], hashes[spec.village_id] = seq, digest
         planned.append(_Planned(spec=spec, transfer=transfer, legs=legs))
-    transfers = Transfer.objects.bulk_create([p.transfer for p in planned], batch_size=BATCH)
-    Entry.objects.bulk_create(
-        [
-            Entry(transfer_id=t.pk, account_id=account_id, amount=amount)
-            for p, t in zip(planned, transfers, strict=True)
-            for account_id, amount in p.legs
-        ],
-        batch_size=BATCH,
+    _insert_transfers([p.transfer for p in planned])
+    _insert_rows(
+        Entry,
+        ("transfer_id", "account_id", "amount"),
+        [(p.transfer.pk, a, m) for p in planned for a, m in p.legs],
     )
-    changed = [accounts[a] for a in sorted({a for p in planned for a, _m in p.legs})]
-    Account.objects.bulk_update(changed, ["balance"], batch_size=500)
-    ChainHead.objects.bulk_update(list(heads.values()), ["seq", "hash"])
-    return {t.key: t for t in transfers}
+    changed = sorted({a for p in planned for a, _m in p.legs})
+    _update_rows(Account, ("balance",), [(a, balances[a]) for a in changed])
+    _update_rows(ChainHead, ("seq", "hash"), [(v, seqs[v], hashes[v]) for v in village_ids])
+    return {p.transfer.key: p.transfer for p in planned}
+
+
+# --- bulk SQL ------------------------------------------------------------------------------------
+# A posting batch writes tens of thousands of rows. Django's bulk_create prepares every value of
+# every row through its field machinery (and on PostgreSQL its client-side binding parses each
+# statement's thousands of placeholders), and bulk_update builds one CASE WHEN per row and field
+# (quadratic in the batch on SQLite); both cost far more than the database does. These helpers
+# write the rows with values already in database form (``created_at`` goes through its field
+# once per batch): on PostgreSQL by COPY and by UPDATE … FROM unnest(arrays); on SQLite by
+# multi-row INSERT (… RETURNING) and UPDATE … FROM (VALUES …), which need SQLite 3.35+ (as
+# Django's own bulk_create does to return primary keys).
+
+
+def _insert_transfers(transfers: list[Transfer]) -> None:
+    """Insert the transfers and set their primary keys."""
+    columns = ("key", "kind", "memo", "village_id", "seq", "prev_hash", "hash", "reverses_id")
+    created = Transfer._meta.get_field("created_at")
+    stamps: dict[datetime.datetime, Any] = {}
+    rows: list[tuple[Any, ...]] = []
+    for t in transfers:
+        if t.created_at not in stamps:
+            stamps[t.created_at] = created.get_db_prep_save(t.created_at, connection)
+        rows.append(
+            (
+                t.key,
+                t.kind,
+                t.memo,
+                t.village_id,
+                t.seq,
+                t.prev_hash,
+                t.hash,
+                t.reverses_id,
+                stamps[t.created_at],
+            )
+        )
+    if connection.vendor == "postgresql":
+        # Ids drawn from the table's own sequence, in ascending order, so they grow with each
+        # village's seq (the chain heads are locked already); then one COPY.
+        ids = _next_ids(Transfer, len(rows))
+        _copy_rows(
+            Transfer,
+            ("id", *columns, "created_at"),
+            [(i, *r) for i, r in zip(ids, rows, strict=True)],
+        )
+    else:
+        returned = _values_insert(Transfer, (*columns, "created_at"), rows, returning=("id", "key"))
+        by_key = {key: pk for pk, key in returned}
+        ids = [by_key[t.key] for t in transfers]
+    for t, pk in zip(transfers, ids, strict=True):
+        t.pk = pk
+        t._state.adding = False
+        t._state.db = connection.alias
+
+
+def _insert_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT the rows (values in column order, in database form)."""
+    if connection.vendor == "postgresql":
+        _copy_rows(model, columns, rows)
+    else:
+        _values_insert(model, columns, rows)
+
+
+def _update_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Set columns of rows given as (primary key, *values)."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    pk = qn(model._meta.pk.column)
+    sets = ", ".join(f"{qn(c)} = v.{qn(c)}" for c in columns)
+    names = ", ".join(qn(c) for c in ("pk", *columns))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            by_column = {f.column: f for f in model._meta.concrete_fields}
+            types = [by_column[c].db_type(connection) for c in (model._meta.pk.column, *columns)]
+            arrays = ", ".join(f"%s::{t}[]" for t in types)
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
+                f"WHERE {table}.{pk} = v.{qn('pk')}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        one = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+        size = _rows_per_statement(len(columns) + 1)
+        for i in range(0, len(rows), size):
+            chunk = rows[i : i + size]
+            cursor.execute(
+                f"WITH v({names}) AS (VALUES {', '.join([one] * len(chunk))}) "  # noqa: S608
+                f"UPDATE {table} SET {sets} FROM v WHERE {table}.{pk} = v.{qn('pk')}",
+                [value for row in chunk for value in row],
+            )
+
+
+def _rows_per_statement(columns: int) -> int:
+    limit = connection.features.max_query_params or 65_535
+    return max(1, min(ROWS_PER_STATEMENT, limit // columns))
+
+
+def _values_insert(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    returning: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    qn = connection.ops.quote_name
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608
+    tail = f" RETURNING {', '.join(qn(c) for c in returning)}" if returning else ""
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    size = _rows_per_statement(len(columns))
+    found: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), size):
+            chunk = rows[i : i + size]
+            cursor.execute(
+                head + ", ".join([one] * len(chunk)) + tail,
+                [value for row in chunk for value in row],
+            )
+            if returning:
+                found.extend(cursor.fetchall())
+    return found
+
+
+def _copy_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """PostgreSQL's COPY … FROM STDIN: constraints and triggers apply as to any insert."""
+    qn = connection.ops.quote_name
+    statement = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _next_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` fresh primary keys from the table's sequence (PostgreSQL), ascending."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def reversal_spec(original: Transfer, *, key: str, kind: str, memo: str = "") -> TransferSpec:
@@ -193,41 +351,72 @@ def reversal_spec(original: Transfer, *, key: str, kind: str, memo: str = "") ->
 def resident_accounts(residents: Sequence[tuple[int, int]]) -> dict[tuple[int, str], Account]:
     """The score and spendable accounts of residents given as (resident id, village id), made
     on first use."""
-    wanted = {(r, v) for r, v in residents}
-    Account.objects.bulk_create(
-        [
-            Account(kind=AccountKind.RESIDENT, currency=c, village_id=v, resident_id=r)
-            for r, v in sorted(wanted)
-            for c in Currency.values
-        ],
-        ignore_conflicts=True,
-        batch_size=BATCH,
-    )
-    ids = sorted(r for r, _v in wanted)
-    found: dict[tuple[int, str], Account] = {}
-    for i in range(0, len(ids), 900):
-        for account in Account.objects.filter(
-            kind=AccountKind.RESIDENT, resident_id__in=ids[i : i + 900]
-        ):
-            assert account.resident_id is not None
-            found[(account.resident_id, account.currency)] = account
+    ids = resident_account_ids(residents)
+    accounts = Account.objects.in_bulk(list(ids.values()))
+    return {key: accounts[pk] for key, pk in ids.items()}
+
+
+def resident_account_ids(residents: Sequence[tuple[int, int]]) -> dict[tuple[int, str], int]:
+    """``resident_accounts`` as primary keys only, for batches (no model objects made)."""
+    wanted = sorted({(r, v) for r, v in residents})
+    found = _resident_account_ids([r for r, _v in wanted])
+    missing = [
+        (r, v, c) for r, v in wanted for c in Currency.values if (r, c) not in found
+    ]  # usually none: most people have been posted to before
+    if missing:
+        Account.objects.bulk_create(
+            [
+                Account(kind=AccountKind.RESIDENT, currency=c, village_id=v, resident_id=r)
+                for r, v, c in missing
+            ],
+            ignore_conflicts=True,
+            batch_size=BATCH,
+        )
+        found.update(_resident_account_ids(sorted({r for r, _v, _c in missing})))
+    return found
+
+
+def _resident_account_ids(resident_ids: Sequence[int]) -> dict[tuple[int, str], int]:
+    found: dict[tuple[int, str], int] = {}
+    for i in range(0, len(resident_ids), CHUNK):
+        rows = Account.objects.filter(
+            kind=AccountKind.RESIDENT, resident_id__in=resident_ids[i : i + CHUNK]
+        ).values_list("resident_id", "currency", "pk")
+        for resident_id, currency, pk in rows:
+            found[(resident_id, currency)] = pk
     return found
 
 
 def issuance_accounts(village_ids: Sequence[int]) -> dict[tuple[int, str], Account]:
     """Each village's issuance account per currency, made on first use."""
-    Account.objects.bulk_create(
-        [
-            Account(kind=AccountKind.ISSUANCE, currency=c, village_id=v)
-            for v in sorted(set(village_ids))
-            for c in Currency.values
-        ],
-        ignore_conflicts=True,
-    )
-    return {
-        (a.village_id, a.currency): a
-        for a in Account.objects.filter(kind=AccountKind.ISSUANCE, village_id__in=set(village_ids))
-    }
+    ids = issuance_account_ids(village_ids)
+    accounts = Account.objects.in_bulk(list(ids.values()))
+    return {key: accounts[pk] for key, pk in ids.items()}
+
+
+def issuance_account_ids(village_ids: Sequence[int]) -> dict[tuple[int, str], int]:
+    """``issuance_accounts`` as primary keys only."""
+    villages = sorted(set(village_ids))
+
+    def lookup() -> dict[tuple[int, str], int]:
+        rows = Account.objects.filter(
+            kind=AccountKind.ISSUANCE, village_id__in=villages
+        ).values_list("village_id", "currency", "pk")
+        return {(v, c): pk for v, c, pk in rows}
+
+    found = lookup()
+    if len(found) < len(villages) * len(Currency.values):
+        Account.objects.bulk_create(
+            [
+                Account(kind=AccountKind.ISSUANCE, currency=c, village_id=v)
+                for v in villages
+                for c in Currency.values
+                if (v, c) not in found
+            ],
+            ignore_conflicts=True,
+        )
+        found = lookup()
+    return found
 
 
 def require_unreversed(transfer: Transfer) -> None:

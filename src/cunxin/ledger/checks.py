@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 
@@ -104,75 +106,132 @@ def _reversals(village_ids: list[int] | None) -> Iterator[Problem]:
 
 
 def _chains(village_ids: list[int] | None) -> Iterator[Problem]:
-    villages = Region.objects.filter(pk__in=Transfer.objects.values("village_id").distinct())
-    if village_ids is not None:
-        villages = villages.filter(pk__in=village_ids)
-    heads = {h.village_id: h for h in ChainHead.objects.all()}
-    for village in villages.order_by("code"):
-        last_seq, last_hash, problem = walk_chain(village)
-        if problem is not None:
-            yield problem
-            continue
-        head = heads.get(village.pk)
-        if head is None or (head.seq, head.hash) != (last_seq, last_hash):
-            yield Problem(
-                "chain", f"{village.code}: the stored head does not match the last transfer"
-            )
+    walks = _walk(village_ids)
+    heads = {
+        v: (seq, h) for v, seq, h in ChainHead.objects.values_list("village_id", "seq", "hash")
+    }
+    for walk in sorted(walks.values(), key=lambda w: w.code):
+        if walk.problem is not None:
+            yield walk.problem
+        elif heads.get(walk.village_id) != (walk.seq, walk.hash):
+            yield Problem("chain", f"{walk.code}: the stored head does not match the last transfer")
 
 
 def walk_chain(village: Region, up_to: int | None = None) -> tuple[int, str, Problem | None]:
     """Recompute a village's chain in order; the last seq and hash, or the first break."""
-    transfers = Transfer.objects.filter(village=village).order_by("seq")
+    walk = _walk([village.pk], up_to).get(village.pk, _Walk(village.pk, village.code))
+    return walk.seq, walk.hash, walk.problem
+
+
+@dataclass
+class _Walk:
+    """How far a village's chain recomputes: its last good link, or the first break."""
+
+    village_id: int
+    code: str
+    seq: int = 0
+    hash: str = GENESIS
+    problem: Problem | None = None
+
+
+FETCH = 10_000
+
+
+def _walk(village_ids: list[int] | None, up_to: int | None = None) -> dict[int, _Walk]:
+    """Recompute the chains of the villages (all with transfers when None) in one ordered pass
+    over transfers and one over entries, whatever the number of villages.
+
+    Transfers are read in primary-key order, which is chain order within a village (seq and pk
+    grow together: a village's postings are serialised by its chain head's lock); entries in
+    transfer order, so each transfer's legs are the next run of entries. The ORM writes the
+    queries, the rows are read from plain cursors: a million rows through the ORM's row
+    machinery cost more than the hashing.
+    """
+    transfers = Transfer.objects.all()
+    entries = Entry.objects.all()
+    if village_ids is not None:
+        transfers = transfers.filter(village_id__in=village_ids)
+        entries = entries.filter(transfer__village_id__in=village_ids)
     if up_to is not None:
         transfers = transfers.filter(seq__lte=up_to)
-    rows = transfers.values_list(
-        "pk", "seq", "key", "kind", "memo", "reverses__key", "created_at", "prev_hash", "hash"
-    )
-    entries = Entry.objects.filter(transfer__village=village).order_by("transfer_id")
-    if up_to is not None:
         entries = entries.filter(transfer__seq__lte=up_to)
-    legs_iter = entries.values_list("transfer_id", "account_id", "amount").iterator(chunk_size=5000)
+    transfer_rows = _rows(
+        transfers.order_by("pk").values_list(
+            "pk",
+            "village_id",
+            "seq",
+            "key",
+            "kind",
+            "memo",
+            "reverses__key",
+            "created_at",
+            "prev_hash",
+            "hash",
+        )
+    )
+    legs_iter = _rows(
+        entries.order_by("transfer_id").values_list("transfer_id", "account_id", "amount")
+    )
+    # Every village with transfers has a chain head; a village without one is looked up alone.
+    codes = dict(
+        Region.objects.filter(
+            pk__in=village_ids
+            if village_ids is not None
+            else ChainHead.objects.values("village_id")
+        ).values_list("pk", "code")
+    )
+    # SQLite keeps datetimes in UTC without a zone; its backend's converter reads them back.
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)
+    walks: dict[int, _Walk] = {}
     pending = next(legs_iter, None)
-    expected_prev, seq_expected = GENESIS, 1
-    # Transfers and entries are both read in primary-key order, which is chain order within a
-    # village (seq and pk grow together), so one pass over each suffices.
-    for pk, seq, key, kind, memo, reverses_key, created_at, prev_hash, stored in rows.order_by(
-        "pk"
-    ).iterator(chunk_size=5000):
+    for pk, village_id, seq, key, kind, memo, reverses_key, stamp, prev, stored in transfer_rows:
         legs: list[tuple[int, int]] = []
         while pending is not None and pending[0] < pk:
             pending = next(legs_iter, None)
         while pending is not None and pending[0] == pk:
             legs.append((pending[1], pending[2]))
             pending = next(legs_iter, None)
-        if seq != seq_expected:
-            return (
-                seq_expected - 1,
-                expected_prev,
-                Problem("chain", f"{village.code}: link {seq_expected} is missing (found {seq})"),
+        walk = walks.get(village_id)
+        if walk is None:
+            code = codes.get(village_id) or Region.objects.get(pk=village_id).code
+            walk = walks[village_id] = _Walk(village_id, code)
+        if walk.problem is not None:
+            continue
+        if seq != walk.seq + 1:
+            walk.problem = Problem(
+                "chain", f"{walk.code}: link {walk.seq + 1} is missing (found {seq})"
             )
-        if prev_hash != expected_prev:
-            return (
-                seq - 1,
-                expected_prev,
-                Problem("chain", f"{village.code}: link {seq} does not follow link {seq - 1}"),
+            continue
+        if prev != walk.hash:
+            walk.problem = Problem(
+                "chain", f"{walk.code}: link {seq} does not follow link {seq - 1}"
             )
+            continue
+        if convert is not None:
+            stamp = convert(stamp, None, connection)
         digest = link_hash(
-            prev_hash=prev_hash,
-            village_code=village.code,
+            prev_hash=prev,
+            village_code=walk.code,
             seq=seq,
             key=key,
             kind=kind,
             memo=memo,
             reverses_key=reverses_key or "",
-            created_at=created_at,
+            created_at=stamp,
             entries=legs,
         )
         if digest != stored:
-            return (
-                seq - 1,
-                expected_prev,
-                Problem("chain", f"{village.code}: link {seq} ({key}) was altered"),
-            )
-        expected_prev, seq_expected = stored, seq + 1
-    return seq_expected - 1, expected_prev, None
+            walk.problem = Problem("chain", f"{walk.code}: link {seq} ({key}) was altered")
+            continue
+        walk.seq, walk.hash = seq, stored
+    return walks
+
+
+def _rows(queryset: Any) -> Iterator[tuple[Any, ...]]:
+    """The query's rows as the database returns them, fetched in chunks (server-side on
+    PostgreSQL), without the ORM's per-row conversions."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(FETCH):
+            yield from rows

@@ -14,6 +14,7 @@ from cunxin.core.sms import send_sms
 from cunxin.notifications.models import Message
 
 logger = logging.getLogger("cunxin.notifications")
+CHUNK = 500  # messages texted, then marked sent, at a time
 
 
 @dataclass(frozen=True)
@@ -48,19 +49,26 @@ def notify(notes: Iterable[Note]) -> list[Message]:
 
 
 def _send_texts(message_ids: list[int]) -> None:
-    """Text each message to its resident's phone; a failure is logged, the message stays."""
-    for message in Message.objects.filter(
-        pk__in=message_ids, sms_sent_at__isnull=True
-    ).select_related("resident"):
-        phone = message.resident.phone if message.resident else ""
-        if not phone:
-            continue
-        try:
-            send_sms(phone, message.text)
-        except Exception:
-            logger.exception("SMS to resident %s failed", message.resident_id)
-            continue
-        Message.objects.filter(pk=message.pk).update(sms_sent_at=timezone.now())
+    """Text each message to its resident's phone; a failure is logged, the message stays.
+
+    The sent ones are marked as sent in one UPDATE per chunk, as they go.
+    """
+    for i in range(0, len(message_ids), CHUNK):
+        sent: list[int] = []
+        rows = Message.objects.filter(
+            pk__in=message_ids[i : i + CHUNK], sms_sent_at__isnull=True
+        ).values_list("pk", "resident_id", "resident__phone", "text")
+        for pk, resident_id, phone, text in rows:
+            if not phone:
+                continue
+            try:
+                send_sms(phone, text)
+            except Exception:
+                logger.exception("SMS to resident %s failed", resident_id)
+                continue
+            sent.append(pk)
+        if sent:
+            Message.objects.filter(pk__in=sent).update(sms_sent_at=timezone.now())
 
 
 def mark_read(user: Any, message_ids: Iterable[int] | None = None) -> int:

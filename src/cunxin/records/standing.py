@@ -1,6 +1,8 @@
-"""A villager's two numbers (credit score and spendable points) and grade, read from the ledger.
+"""A villager's two numbers (credit score and spendable points), grade and history, read from
+the ledger.
 
-Reading costs the same whatever the history: balances are stored on the accounts.
+Reading costs the same whatever the history: balances are stored on the accounts, and a history
+page is a bounded range of the (account, -id) index of entries.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from cunxin.ledger.models import Account, AccountKind, Currency
+from cunxin.ledger.models import Account, AccountKind, Currency, Entry, Transfer
 from cunxin.people.models import Resident
 from cunxin.policy.models import CreditPolicy, Grade
 from cunxin.policy.selectors import policy_in_force
@@ -43,6 +46,117 @@ def balances(resident_ids: Sequence[int]) -> dict[tuple[int, str], int]:
         for resident_id, currency, balance in rows:
             found[(resident_id, currency)] = balance
     return found
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One posting on a villager's accounts: the transfer, and how it moved each number."""
+
+    transfer: Transfer
+    score: int
+    spendable: int
+    # Pass as ``before`` to read the lines older than this one.
+    cursor: int
+
+
+def history(resident: Resident, *, limit: int = 20, before: int | None = None) -> list[HistoryLine]:
+    """The villager's newest postings first, at most ``limit`` of them; ``before`` (the last
+    line's ``cursor``) turns the page.
+
+    Each of the villager's accounts is read as a range of the (account, -id) index, so a page
+    costs the same with ten entries in the ledger or ten million. The entries of one transfer on
+    a villager's accounts are adjacent in id order (posting locks every account it touches, and
+    ids are drawn after the locks), so a line never straddles two pages.
+    """
+    currencies = dict(
+        Account.objects.filter(kind=AccountKind.RESIDENT, resident_id=resident.pk).values_list(
+            "pk", "currency"
+        )
+    )
+    entries: list[Entry] = []
+    for account_id in currencies:
+        rows = Entry.objects.filter(account_id=account_id)
+        if before is not None:
+            rows = rows.filter(pk__lt=before)
+        # A line has at most one entry per account, so ``limit`` entries of each are enough.
+        entries += rows.select_related("transfer").order_by("-pk")[:limit]
+    entries.sort(key=lambda e: e.pk, reverse=True)
+    moves: dict[int, dict[str, int]] = {}
+    transfers: dict[int, Transfer] = {}
+    cursors: dict[int, int] = {}
+    for entry in entries:
+        if entry.transfer_id not in transfers:
+            if len(transfers) == limit:
+                break
+            transfers[entry.transfer_id] = entry.transfer
+            moves[entry.transfer_id] = defaultdict(int)
+        moves[entry.transfer_id][currencies[entry.account_id]] += entry.amount
+        cursors[entry.transfer_id] = entry.pk
+    return [
+        HistoryLine(
+            transfer=transfer,
+            score=moves[pk][Currency.SCORE],
+            spendable=moves[pk][Currency.SPENDABLE],
+            cursor=cursors[pk],
+        )
+        for pk, transfer in transfers.items()
+    ]
+
+
+# What each kind of transfer on a villager's accounts means to them.
+LINE_LABELS = {
+    "record.effect": gettext_lazy("记录生效"),
+    "record.reversal": gettext_lazy("更正生效"),
+    "record.expiry": gettext_lazy("有效期满，不再计入信用分"),
+    "carry_over": gettext_lazy("期末结转"),
+}
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """A history line as the villager reads it: what happened, to which record, and when."""
+
+    line: HistoryLine
+    label: str
+    record_id: int | None
+    item_name: str
+
+    @property
+    def at(self) -> datetime.datetime:
+        return self.line.transfer.created_at
+
+
+def statement(
+    resident: Resident, *, limit: int = 20, before: int | None = None
+) -> list[StatementLine]:
+    """``history`` with each line explained: its kind in words and the record behind it (the
+    transfer key names it, ``record:<id>:…``), read in one query for the page."""
+    from cunxin.records.models import Record
+
+    lines = history(resident, limit=limit, before=before)
+    record_ids = {
+        int(parts[1])
+        for line in lines
+        if (parts := line.transfer.key.split(":"))[0] == "record" and parts[1].isdigit()
+    }
+    names = dict(
+        Record.objects.filter(pk__in=record_ids, resident=resident).values_list("pk", "item__name")
+    )
+    explained = []
+    for line in lines:
+        parts = line.transfer.key.split(":")
+        record_id = int(parts[1]) if parts[0] == "record" and parts[1].isdigit() else None
+        if record_id not in names:
+            record_id = None
+        explained.append(
+            StatementLine(
+                line=line,
+                label=str(LINE_LABELS.get(line.transfer.kind, line.transfer.kind)),
+                record_id=record_id,
+                item_name=names.get(record_id, "") if record_id else "",
+            )
+        )
+    return explained
 
 
 class PolicyCache:

@@ -56,7 +56,13 @@ def transition(
     ]
     for record in records:
         record.status = to
-    Record.objects.bulk_update(list(records), ["status", *fields], batch_size=1000)
+    if fields:
+        Record.objects.bulk_update(list(records), ["status", *fields], batch_size=1000)
+    else:
+        # Every record gets the same value: one plain UPDATE per chunk, not a CASE per record.
+        ids = [r.pk for r in records]
+        for i in range(0, len(ids), 900):
+            Record.objects.filter(pk__in=ids[i : i + 900]).update(status=to)
     RecordEvent.objects.bulk_create(events, batch_size=1000)
 
 

@@ -144,8 +144,13 @@ def _policy(village: Region, period_end: datetime.date) -> CreditPolicy:
 
 
 def _open_records(village: Region) -> Any:
+    # Corrections are left out: they never count in the score themselves (they close the
+    # record they correct), so there is nothing of theirs to close.
     return Record.objects.filter(
-        village=village, status=Status.EFFECTIVE, score_closed_at__isnull=True
+        village=village,
+        status=Status.EFFECTIVE,
+        score_closed_at__isnull=True,
+        reverses__isnull=True,
     )
 
 

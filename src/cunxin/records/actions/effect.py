@@ -10,22 +10,27 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunxin.ledger import actions as ledger
 from cunxin.ledger.models import Currency, Entry, Transfer
 from cunxin.notifications.actions import Note, notify
+from cunxin.policy.models import CatalogueItem
 from cunxin.records import workflow
 from cunxin.records.models import Record, Status
 from cunxin.records.scoring import expiry_date
 from cunxin.records.standing import PolicyCache, balances, grade_text, record_grade_changes
 
 BATCH = 1000
+WRITE_CHUNK = 300  # rows of one UPDATE … FROM (VALUES …): 901 parameters, within SQLite's 999
+CURRENCIES = tuple(Currency.values)
 
 
 @dataclass
@@ -35,42 +40,72 @@ class _Posting:
     score_delta: int
 
 
-def _claim(queryset: QuerySet[Record], batch: int) -> list[Record]:
+def _in_batches(due: QuerySet[Record], batch: int, step: Callable[[QuerySet[Record]], int]) -> int:
+    """Run ``step`` on the due records, ``batch`` at a time, each in its own transaction.
+
+    The due records are listed once, ids only, and each batch claims its share with
+    ``_claim``, which locks and re-checks them: asking for "the next ``batch`` due records"
+    every time would sort every record still due once per batch. A record that becomes due
+    while this runs is left to the next run, as one due just after it would be.
+    """
+    ids = list(due.order_by("pk").values_list("pk", flat=True))
+    return sum(step(due.filter(pk__in=ids[i : i + batch])) for i in range(0, len(ids), batch))
+
+
+def _claim(queryset: QuerySet[Record]) -> list[Record]:
+    """Lock the records (skipping those another process holds, on PostgreSQL); the filter is
+    evaluated again under the lock, so a record another run has just posted is not here."""
     if connection.features.has_select_for_update_skip_locked:
         queryset = queryset.select_for_update(skip_locked=True, of=("self",))
-    return list(queryset.select_related("item", "reverses").order_by("pk")[:batch])
+    # The item is not joined: a batch uses a few dozen items, read once (``_items``).
+    return list(queryset.order_by("pk"))
+
+
+def _lock_originals(records: list[Record]) -> dict[int, Record]:
+    """The records the corrections among ``records`` correct, locked and read afresh.
+
+    Expiry or carry-over may close an original's score while a correction of it is claimed;
+    reading the original unlocked would post its score legs back a second time. Records are
+    locked before accounts everywhere, in primary-key order, so this cannot deadlock.
+    """
+    ids = sorted({r.reverses_id for r in records if r.reverses_id is not None})
+    if not ids:
+        return {}
+    return Record.objects.select_for_update(of=("self",)).order_by("pk").in_bulk(ids)
+
+
+def _items(records: list[Record]) -> dict[int, CatalogueItem]:
+    return CatalogueItem.objects.in_bulk({r.item_id for r in records})
 
 
 def take_effect_due(now: datetime.datetime | None = None, batch: int = BATCH) -> int:
     """Every record whose notice period has ended with no open objection takes effect."""
     now = now or timezone.now()
-    total = 0
-    while True:
-        done = _take_effect_batch(now, batch)
-        total += done
-        if done == 0:
-            return total
+    policies = PolicyCache()  # each village's policy is looked up once per run
+    due = Record.objects.filter(status=Status.IN_NOTICE, notice__ends_at__lte=now)
+    return _in_batches(due, batch, lambda chunk: _take_effect_batch(chunk, now, policies))
 
 
 @transaction.atomic
-def _take_effect_batch(now: datetime.datetime, batch: int) -> int:
-    records = _claim(
-        Record.objects.filter(status=Status.IN_NOTICE, notice__ends_at__lte=now), batch
-    )
+def _take_effect_batch(
+    chunk: QuerySet[Record], now: datetime.datetime, policies: PolicyCache
+) -> int:
+    records = _claim(chunk)
     if not records:
         return 0
     pairs = sorted({(r.resident_id, r.village_id) for r in records})
-    accounts = ledger.resident_accounts(pairs)
-    issuance = ledger.issuance_accounts([v for _r, v in pairs])
-    originals = _original_entries([r for r in records if r.reverses_id is not None])
+    accounts = ledger.resident_account_ids(pairs)
+    issuance = ledger.issuance_account_ids([v for _r, v in pairs])
+    corrected = _lock_originals(records)
+    originals = _original_entries(list(corrected.values()))
     postings: list[_Posting] = []
     closing_originals: list[Record] = []
     for record in records:
         if record.reverses_id is None:
             legs: list[tuple[int, int]] = []
-            for currency in Currency.values:
-                legs.append((issuance[(record.village_id, currency)].pk, -record.points))
-                legs.append((accounts[(record.resident_id, currency)].pk, record.points))
+            for currency in CURRENCIES:
+                legs.append((issuance[(record.village_id, currency)], -record.points))
+                legs.append((accounts[(record.resident_id, currency)], record.points))
             spec = ledger.TransferSpec(
                 key=f"record:{record.pk}:effect",
                 kind="record.effect",
@@ -80,8 +115,7 @@ def _take_effect_batch(now: datetime.datetime, batch: int) -> int:
             )
             postings.append(_Posting(record, spec, record.points))
             continue
-        original = record.reverses
-        assert original is not None
+        original = corrected[record.reverses_id]
         assert original.transfer_id is not None
         entries = originals[original.transfer_id]
         score_still_counts = original.score_closed_at is None
@@ -94,7 +128,7 @@ def _take_effect_batch(now: datetime.datetime, batch: int) -> int:
             -sum(
                 m
                 for a, m, c in entries
-                if c == Currency.SCORE and a == accounts[(record.resident_id, Currency.SCORE)].pk
+                if c == Currency.SCORE and a == accounts[(record.resident_id, Currency.SCORE)]
             )
             if score_still_counts
             else 0
@@ -111,14 +145,14 @@ def _take_effect_batch(now: datetime.datetime, batch: int) -> int:
         if score_still_counts:
             original.score_closed_at = now
             closing_originals.append(original)
-    _post_and_settle(postings, now, Status.EFFECTIVE)
+    _post_and_settle(postings, now, Status.EFFECTIVE, policies, _items(records))
     if closing_originals:
-        Record.objects.bulk_update(closing_originals, ["score_closed_at"])
+        Record.objects.filter(pk__in=[r.pk for r in closing_originals]).update(score_closed_at=now)
     return len(records)
 
 
-def _original_entries(reversals: list[Record]) -> dict[int, list[tuple[int, int, str]]]:
-    transfer_ids = [r.reverses.transfer_id for r in reversals if r.reverses is not None]
+def _original_entries(originals: list[Record]) -> dict[int, list[tuple[int, int, str]]]:
+    transfer_ids = [r.transfer_id for r in originals]
     found: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for transfer_id, account_id, amount, currency in Entry.objects.filter(
         transfer_id__in=transfer_ids
@@ -127,7 +161,13 @@ def _original_entries(reversals: list[Record]) -> dict[int, list[tuple[int, int,
     return found
 
 
-def _post_and_settle(postings: list[_Posting], now: datetime.datetime, status: str | None) -> None:
+def _post_and_settle(
+    postings: list[_Posting],
+    now: datetime.datetime,
+    status: str | None,
+    policies: PolicyCache,
+    items: dict[int, CatalogueItem] | None = None,
+) -> None:
     """Post the transfers, move the records on, keep grade changes, tell the villagers."""
     transfers = ledger.post_many([p.spec for p in postings])
     for posting, transfer in zip(postings, transfers, strict=True):
@@ -136,18 +176,67 @@ def _post_and_settle(postings: list[_Posting], now: datetime.datetime, status: s
             record.transfer_id = transfer.pk
             record.effective_at = now
             if record.reverses_id is None:
-                record.expires_on = expiry_date(record.item, record.behaviour_date)
+                assert items is not None
+                record.expires_on = expiry_date(items[record.item_id], record.behaviour_date)
     if status is not None:
-        workflow.transition(
-            [p.record for p in postings],
-            status,
-            actor=None,
-            fields=["transfer", "effective_at", "expires_on"],
-        )
-    _keep_grade_changes(postings, transfers)
+        records = [p.record for p in postings]
+        for record in records:
+            workflow.check(record, status)  # before anything is written, as transition does
+        _write_postings(records, now)
+        workflow.transition(records, status, actor=None)
+    _keep_grade_changes(postings, transfers, policies)
 
 
-def _keep_grade_changes(postings: list[_Posting], transfers: list[Transfer]) -> None:
+def _write_postings(records: list[Record], now: datetime.datetime) -> None:
+    """Each record's transfer and expiry, and the time it took effect.
+
+    Written here rather than as ``transition``'s extra fields: its ``bulk_update`` builds a
+    CASE WHEN per record and field, which cost more than the postings themselves. One
+    ``UPDATE … FROM (VALUES …)`` per chunk writes them (before the status: an effective record
+    must have its transfer); on PostgreSQL the values are cast to the columns' types.
+    """
+    transfer, expires, effective = (
+        _field("transfer"),
+        _field("expires_on"),
+        _field("effective_at"),
+    )
+    qn = connection.ops.quote_name
+    table, pk = qn(Record._meta.db_table), qn("id")
+
+    def cast(field: Field[Any, Any]) -> str:
+        column = f"v.{qn(field.column)}"
+        if connection.features.requires_casted_case_in_updates:
+            return f"CAST({column} AS {field.cast_db_type(connection)})"  # type: ignore[attr-defined]
+        return column
+
+    head = f"WITH v({pk}, {qn(transfer.column)}, {qn(expires.column)}) AS (VALUES "
+    tail = (
+        f") UPDATE {table} SET {qn(transfer.column)} = {cast(transfer)}, "  # noqa: S608
+        f"{qn(expires.column)} = {cast(expires)}, {qn(effective.column)} = %s "
+        f"FROM v WHERE {table}.{pk} = v.{pk}"
+    )
+    stamp = effective.get_db_prep_save(now, connection)
+    rows = [
+        (r.pk, r.transfer_id, expires.get_db_prep_save(r.expires_on, connection)) for r in records
+    ]
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), WRITE_CHUNK):
+            chunk = rows[i : i + WRITE_CHUNK]
+            cursor.execute(
+                head + ", ".join(["(%s, %s, %s)"] * len(chunk)) + tail,
+                [*(x for row in chunk for x in row), stamp],
+            )
+
+
+def _field(name: str) -> Field[Any, Any]:
+    field = Record._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+def _keep_grade_changes(
+    postings: list[_Posting], transfers: list[Transfer], policies: PolicyCache
+) -> None:
     deltas: dict[tuple[int, int], int] = defaultdict(int)
     last_transfer: dict[int, int] = {}
     counts: dict[int, int] = defaultdict(int)
@@ -157,7 +246,6 @@ def _keep_grade_changes(postings: list[_Posting], transfers: list[Transfer]) -> 
         last_transfer[posting.record.resident_id] = transfer.pk
         counts[posting.record.resident_id] += 1
     after = balances([r for r, _v in deltas])
-    policies = PolicyCache()
     changes = record_grade_changes(
         (
             (
@@ -196,33 +284,27 @@ def _keep_grade_changes(postings: list[_Posting], transfers: list[Transfer]) -> 
 def expire_due(today: datetime.date | None = None, batch: int = BATCH) -> int:
     """Points whose validity has ended stop counting in the score (spendable points stay)."""
     today = today or timezone.localdate()
-    total = 0
-    while True:
-        done = _expire_batch(today, batch)
-        total += done
-        if done == 0:
-            return total
+    policies = PolicyCache()
+    due = Record.objects.filter(
+        status=Status.EFFECTIVE, score_closed_at__isnull=True, expires_on__lte=today
+    )
+    return _in_batches(due, batch, lambda chunk: _expire_batch(chunk, policies))
 
 
 @transaction.atomic
-def _expire_batch(today: datetime.date, batch: int) -> int:
-    records = _claim(
-        Record.objects.filter(
-            status=Status.EFFECTIVE, score_closed_at__isnull=True, expires_on__lte=today
-        ),
-        batch,
-    )
+def _expire_batch(chunk: QuerySet[Record], policies: PolicyCache) -> int:
+    records = _claim(chunk)
     if not records:
         return 0
     pairs = sorted({(r.resident_id, r.village_id) for r in records})
-    accounts = ledger.resident_accounts(pairs)
-    issuance = ledger.issuance_accounts([v for _r, v in pairs])
+    accounts = ledger.resident_account_ids(pairs)
+    issuance = ledger.issuance_account_ids([v for _r, v in pairs])
     now = timezone.now()
     postings = []
     for record in records:
         legs = (
-            (accounts[(record.resident_id, Currency.SCORE)].pk, -record.points),
-            (issuance[(record.village_id, Currency.SCORE)].pk, record.points),
+            (accounts[(record.resident_id, Currency.SCORE)], -record.points),
+            (issuance[(record.village_id, Currency.SCORE)], record.points),
         )
         spec = ledger.TransferSpec(
             key=f"record:{record.pk}:expire",
@@ -233,6 +315,6 @@ def _expire_batch(today: datetime.date, batch: int) -> int:
         )
         postings.append(_Posting(record, spec, -record.points))
         record.score_closed_at = now
-    _post_and_settle(postings, now, status=None)
-    Record.objects.bulk_update(records, ["score_closed_at"])
+    _post_and_settle(postings, now, None, policies)
+    Record.objects.filter(pk__in=[r.pk for r in records]).update(score_closed_at=now)
     return len(records)
