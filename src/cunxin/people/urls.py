@@ -6,6 +6,7 @@ app_name = "people"
 urlpatterns = [
     path("", views.resident_list, name="residents"),
     path("me/", views.me, name="me"),
+    path("me/statement/", views.my_statement, name="statement"),
     path("import/", views.roster_import, name="import"),
     path("export/", views.roster_export, name="export"),
     path("<int:pk>/", views.resident_detail, name="resident"),

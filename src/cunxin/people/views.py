@@ -26,7 +26,7 @@ from cunxin.people.forms import (
 from cunxin.people.models import Household, Resident
 from cunxin.people.roster import RosterInvalid
 from cunxin.records import selectors as records
-from cunxin.records.standing import standing
+from cunxin.records.standing import standing, statement
 from cunxin.regions.models import Level, Region
 
 
@@ -228,9 +228,40 @@ def me(request: HttpRequest) -> HttpResponse:
         {
             "resident": resident,
             "standing": standing(resident),
+            "statement": statement(resident, limit=5),
             "grade_changes": records.grade_changes(request.user, resident)[:10],
             "page_obj": paginate(request, records.own_records(request.user, resident), 20),
             "objections": records.my_objections(request.user)[:5],
             "can_object": not scope_of(request.user, Perm.OBJECT).empty,
+        },
+    )
+
+
+STATEMENT_PAGE = 20
+
+
+@login_required
+def my_statement(request: HttpRequest) -> HttpResponse:
+    """Every movement of the villager's two numbers, newest first, a page at a time: rewards
+    and penalties taking effect, corrections, points whose validity ended, carry-overs."""
+    resident_id = getattr(request.user, "resident_id", None)
+    if resident_id is None:
+        raise Http404
+    resident = get_object_or_404(
+        Resident.objects.restrict(request.user, Perm.VIEW_PEOPLE).select_related("village"),
+        pk=resident_id,
+    )
+    before_text = request.GET.get("before", "")
+    before = int(before_text) if before_text.isdigit() else None
+    lines = statement(resident, limit=STATEMENT_PAGE, before=before)
+    return render(
+        request,
+        "people/statement.html",
+        {
+            "resident": resident,
+            "standing": standing(resident),
+            "lines": lines,
+            "older": lines[-1].line.cursor if len(lines) == STATEMENT_PAGE else None,
+            "paged": before is not None,
         },
     )

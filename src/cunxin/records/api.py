@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from cunxin.accounts.permissions import Perm
@@ -35,7 +35,7 @@ from cunxin.records.actions.notices import do_object, do_publish_notice, do_rule
 from cunxin.records.actions.review import do_approve, do_reject, do_request_reversal
 from cunxin.records.forms import read_photos
 from cunxin.records.models import Notice, Objection, Record
-from cunxin.records.standing import standing
+from cunxin.records.standing import standing, statement
 from cunxin.regions.models import Region
 
 router = Router(tags=["records"])
@@ -821,16 +821,20 @@ class StandingOut(Schema):
     grade_changes: list[GradeChangeOut]
 
 
-@router.get("/me", response=StandingOut, summary="我的信用分、等级、可用积分和等级变化")
-def my_standing(request: HttpRequest) -> dict[str, Any]:
+def _own_resident(request: HttpRequest) -> Resident:
     api_check(request, Perm.VIEW_RECORDS, regions=False)
     resident_id = getattr(request.user, "resident_id", None)
     if resident_id is None:
         raise Http404
-    resident = get_object_or_404(
+    return get_object_or_404(
         Resident.objects.restrict(request.user, Perm.VIEW_RECORDS).select_related("village"),
         pk=resident_id,
     )
+
+
+@router.get("/me", response=StandingOut, summary="我的信用分、等级、可用积分和等级变化")
+def my_standing(request: HttpRequest) -> dict[str, Any]:
+    resident = _own_resident(request)
     now = standing(resident)
     return {
         "resident_id": resident.pk,
@@ -840,4 +844,49 @@ def my_standing(request: HttpRequest) -> dict[str, Any]:
         "spendable": now.spendable,
         "base": now.base,
         "grade_changes": list(selectors.grade_changes(request.user, resident)[:50]),
+    }
+
+
+class StatementLineOut(Schema):
+    kind: str
+    label: str
+    score: int
+    spendable: int
+    at: datetime.datetime
+    record_id: int | None
+    item_name: str
+    cursor: int
+
+
+class StatementOut(Schema):
+    lines: list[StatementLineOut]
+    older: int | None = Field(description="下一页：作为 before 传入；没有更早的为 null")
+
+
+@router.get(
+    "/me/statement",
+    response=StatementOut,
+    summary="我的积分明细：每一笔信用分和可用积分的变动，最新的在前",
+)
+def my_statement(
+    request: HttpRequest, before: int | None = None, limit: int = 20
+) -> dict[str, Any]:
+    resident = _own_resident(request)
+    limit = max(1, min(limit, 100))
+    lines = statement(resident, limit=limit, before=before)
+    return {
+        "lines": [
+            {
+                "kind": s.line.transfer.kind,
+                "label": s.label,
+                "score": s.line.score,
+                "spendable": s.line.spendable,
+                "at": s.at,
+                "record_id": s.record_id,
+                "item_name": s.item_name,
+                "cursor": s.line.cursor,
+            }
+            for s in lines
+        ],
+        "older": lines[-1].line.cursor if len(lines) == limit else None,
     }

@@ -18,7 +18,7 @@ from cunxin.accounts.permissions import Role
 from cunxin.conftest import World, login
 from cunxin.notifications.models import Message
 from cunxin.policy.models import CreditPolicy, NameMasking
-from cunxin.records.actions.effect import take_effect_due
+from cunxin.records.actions.effect import expire_due, take_effect_due
 from cunxin.records.models import Notice, Objection, ObjectionStatus, Record, Status
 from cunxin.records.selectors import mask_name
 from cunxin.tests.access import upload
@@ -405,3 +405,40 @@ def test_with_two_approvals_the_first_one_says_a_second_is_needed(policy_world: 
     assert "1 条还需第二位评审会成员审核" in page
     assert "您已同意，等待第二位评审会成员审核" in page
     assert Record.objects.get().status == Status.COLLECTED
+
+
+def test_the_villager_reads_every_movement_of_their_points_with_its_reason(
+    policy_world: World,
+) -> None:
+    w = policy_world
+    record = _effective(w)
+    villager = login(w.villager_a)
+    me = villager.get("/people/me/").content.decode()
+    assert "记录生效" in me
+    assert f"/records/{record.pk}/" in me
+    assert "/people/me/statement/" in me
+
+    # The reward's validity (here: this year only) ends: the score line goes, the spendable
+    # points stay.
+    Record.objects.filter(pk=record.pk).update(expires_on=record.behaviour_date)
+    assert expire_due() == 1
+    page = villager.get("/people/me/statement/").content.decode()
+    rows = re.findall(r"<tr><td>(.*?)</tr>", page, re.S)
+    assert "有效期满" in rows[0]
+    assert f"-{record.points}" in rows[0]
+    assert "记录生效" in rows[1]
+    assert rows[1].count(f"+{record.points}") == 2
+
+    body = villager.get("/api/records/me/statement?limit=1").json()
+    assert [line["kind"] for line in body["lines"]] == ["record.expiry"]
+    assert body["lines"][0]["score"] == -record.points
+    assert body["lines"][0]["spendable"] == 0
+    older = villager.get(f"/api/records/me/statement?limit=1&before={body['older']}").json()
+    assert older["lines"][0]["record_id"] == record.pk
+    assert older["lines"][0]["item_name"] == record.item.name
+    assert older["older"] is not None
+    last = villager.get(f"/api/records/me/statement?limit=1&before={older['older']}").json()
+    assert last == {"lines": [], "older": None}
+
+    # A page number that is not one is read as the first page, not an error.
+    assert villager.get("/people/me/statement/?before=abc").status_code == 200
