@@ -28,8 +28,9 @@ Figures:
   sound and the copies count toward the 10^6 entries of the next figures. ``ratio`` = job
   records/s ÷ insert records/s; goal ≥ 0.5.
 * ``score_read``: milliseconds, at the 99th percentile, to read one villager's score, grade,
-  spendable points and latest history page (``records.standing.standing`` and
-  ``records.standing.history``, 20 lines with their transfers, after loading the resident),
+  spendable points and latest statement page (``records.standing.standing`` and
+  ``records.standing.statement``, 20 lines with their transfers and records, after loading the
+  resident: what ``/people/me/statement/`` reads),
   with 10^5 entries in the ledger and with 10^6. The villagers read are 1,000 with 25 postings
   each at 10^5 entries, so both sizes read full pages: only the ledger around them grows. At
   10^5 entries the database is copied (SQLite's backup API; PostgreSQL ``CREATE DATABASE …
@@ -564,13 +565,13 @@ def measure_take_effect(world: World, sizes: Sizes, options: Options) -> Figure:
 
 
 def read_standing(resident_id: int) -> int:
-    """What a villager's home page reads: their standing and latest history page."""
+    """What a villager's statement page reads: their standing and latest statement page."""
     from cunxin.people.models import Resident
-    from cunxin.records.standing import history, standing
+    from cunxin.records.standing import standing, statement
 
     resident = Resident.objects.select_related("village").get(pk=resident_id)
     standing(resident)
-    return len(history(resident, limit=PAGE))
+    return len(statement(resident, limit=PAGE))
 
 
 @dataclass

@@ -13,19 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core import bulk
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.ledger.chain import link_hash
 from cunxin.ledger.models import Account, AccountKind, ChainHead, Currency, Entry, Transfer
 from cunxin.regions.models import Region
 
 BATCH = 2000
-# Ids in one ``IN (…)`` list, and rows in one multi-row statement (within the parameter limit).
+# Ids in one ``IN (…)`` list (within SQLite's parameter limit).
 CHUNK = 900
-ROWS_PER_STATEMENT = 1000
 
 
 @dataclass(frozen=True)
@@ -176,30 +176,20 @@ def _post_fresh(specs: list[TransferSpec]) -> dict[str, Transfer]:
         seqs[spec.village_id], hashes[spec.village_id] = seq, digest
         planned.append(_Planned(spec=spec, transfer=transfer, legs=legs))
     _insert_transfers([p.transfer for p in planned])
-    _insert_rows(
+    bulk.insert_rows(
         Entry,
         ("transfer_id", "account_id", "amount"),
         [(p.transfer.pk, a, m) for p in planned for a, m in p.legs],
     )
     changed = sorted({a for p in planned for a, _m in p.legs})
-    _update_rows(Account, ("balance",), [(a, balances[a]) for a in changed])
-    _update_rows(ChainHead, ("seq", "hash"), [(v, seqs[v], hashes[v]) for v in village_ids])
+    bulk.update_rows(Account, ("balance",), [(a, balances[a]) for a in changed])
+    bulk.update_rows(ChainHead, ("seq", "hash"), [(v, seqs[v], hashes[v]) for v in village_ids])
     return {p.transfer.key: p.transfer for p in planned}
 
 
-# --- bulk SQL ------------------------------------------------------------------------------------
-# A posting batch writes tens of thousands of rows. Django's bulk_create prepares every value of
-# every row through its field machinery (and on PostgreSQL its client-side binding parses each
-# statement's thousands of placeholders), and bulk_update builds one CASE WHEN per row and field
-# (quadratic in the batch on SQLite); both cost far more than the database does. These helpers
-# write the rows with values already in database form (``created_at`` goes through its field
-# once per batch): on PostgreSQL by COPY and by UPDATE … FROM unnest(arrays); on SQLite by
-# multi-row INSERT (… RETURNING) and UPDATE … FROM (VALUES …), which need SQLite 3.35+ (as
-# Django's own bulk_create does to return primary keys).
-
-
 def _insert_transfers(transfers: list[Transfer]) -> None:
-    """Insert the transfers and set their primary keys."""
+    """Insert the transfers and set their primary keys (``core.bulk``: a batch writes tens of
+    thousands of rows, and the ORM's per-value preparation cost more than the database)."""
     columns = ("key", "kind", "memo", "village_id", "seq", "prev_hash", "hash", "reverses_id")
     created = Transfer._meta.get_field("created_at")
     stamps: dict[datetime.datetime, Any] = {}
@@ -223,113 +213,22 @@ def _insert_transfers(transfers: list[Transfer]) -> None:
     if connection.vendor == "postgresql":
         # Ids drawn from the table's own sequence, in ascending order, so they grow with each
         # village's seq (the chain heads are locked already); then one COPY.
-        ids = _next_ids(Transfer, len(rows))
-        _copy_rows(
+        ids = bulk.next_ids(Transfer, len(rows))
+        bulk.copy_rows(
             Transfer,
             ("id", *columns, "created_at"),
             [(i, *r) for i, r in zip(ids, rows, strict=True)],
         )
     else:
-        returned = _values_insert(Transfer, (*columns, "created_at"), rows, returning=("id", "key"))
+        returned = bulk.insert_rows(
+            Transfer, (*columns, "created_at"), rows, returning=("id", "key")
+        )
         by_key = {key: pk for pk, key in returned}
         ids = [by_key[t.key] for t in transfers]
     for t, pk in zip(transfers, ids, strict=True):
         t.pk = pk
         t._state.adding = False
         t._state.db = connection.alias
-
-
-def _insert_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
-    """INSERT the rows (values in column order, in database form)."""
-    if connection.vendor == "postgresql":
-        _copy_rows(model, columns, rows)
-    else:
-        _values_insert(model, columns, rows)
-
-
-def _update_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
-    """Set columns of rows given as (primary key, *values)."""
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    pk = qn(model._meta.pk.column)
-    sets = ", ".join(f"{qn(c)} = v.{qn(c)}" for c in columns)
-    names = ", ".join(qn(c) for c in ("pk", *columns))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            by_column = {f.column: f for f in model._meta.concrete_fields}
-            types = [by_column[c].db_type(connection) for c in (model._meta.pk.column, *columns)]
-            arrays = ", ".join(f"%s::{t}[]" for t in types)
-            cursor.execute(
-                f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
-                f"WHERE {table}.{pk} = v.{qn('pk')}",
-                [list(column) for column in zip(*rows, strict=True)],
-            )
-            return
-        one = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
-        size = _rows_per_statement(len(columns) + 1)
-        for i in range(0, len(rows), size):
-            chunk = rows[i : i + size]
-            cursor.execute(
-                f"WITH v({names}) AS (VALUES {', '.join([one] * len(chunk))}) "  # noqa: S608
-                f"UPDATE {table} SET {sets} FROM v WHERE {table}.{pk} = v.{qn('pk')}",
-                [value for row in chunk for value in row],
-            )
-
-
-def _rows_per_statement(columns: int) -> int:
-    limit = connection.features.max_query_params or 65_535
-    return max(1, min(ROWS_PER_STATEMENT, limit // columns))
-
-
-def _values_insert(
-    model: type[models.Model],
-    columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    returning: Sequence[str] = (),
-) -> list[tuple[Any, ...]]:
-    qn = connection.ops.quote_name
-    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608
-    tail = f" RETURNING {', '.join(qn(c) for c in returning)}" if returning else ""
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    size = _rows_per_statement(len(columns))
-    found: list[tuple[Any, ...]] = []
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), size):
-            chunk = rows[i : i + size]
-            cursor.execute(
-                head + ", ".join([one] * len(chunk)) + tail,
-                [value for row in chunk for value in row],
-            )
-            if returning:
-                found.extend(cursor.fetchall())
-    return found
-
-
-def _copy_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
-    """PostgreSQL's COPY … FROM STDIN: constraints and triggers apply as to any insert."""
-    qn = connection.ops.quote_name
-    statement = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _next_ids(model: type[models.Model], count: int) -> list[int]:
-    """``count`` fresh primary keys from the table's sequence (PostgreSQL), ascending."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
-        )
-        return sorted(row[0] for row in cursor.fetchall())
 
 
 def reversal_spec(original: Transfer, *, key: str, kind: str, memo: str = "") -> TransferSpec:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from cunxin.core import bulk
 from cunxin.core.sms import send_sms
 from cunxin.notifications.models import Message
 
@@ -30,18 +31,17 @@ class Note:
 
 def notify(notes: Iterable[Note]) -> list[Message]:
     """Store the messages now; text them once the transaction has committed."""
-    messages = Message.objects.bulk_create(
-        [
-            Message(
-                resident_id=n.resident_id,
-                user_id=n.user_id,
-                kind=n.kind,
-                text=n.text[:300],
-                link=n.link,
-            )
-            for n in notes
-        ]
-    )
+    messages = [
+        Message(
+            resident_id=n.resident_id,
+            user_id=n.user_id,
+            kind=n.kind,
+            text=n.text[:300],
+            link=n.link,
+        )
+        for n in notes
+    ]
+    bulk.insert_objects(messages, set_pk=True)  # a job may tell thousands at once
     ids = [m.pk for m in messages if m.resident_id is not None]
     if ids:
         transaction.on_commit(lambda: _send_texts(ids))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cunxin.core import bulk
 from cunxin.ledger.models import Account, AccountKind, Currency, Entry, Transfer
 from cunxin.people.models import Resident
 from cunxin.policy.models import CreditPolicy, Grade
@@ -215,7 +216,8 @@ def record_grade_changes(
                     transfer_id=transfer_id,
                 )
             )
-    return GradeChange.objects.bulk_create(rows, batch_size=1000)
+    bulk.insert_objects(rows, set_pk=True)
+    return rows
 
 
 def grade_text(change: GradeChange) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunxin.core import bulk
 from cunxin.core.errors import Conflict
 from cunxin.records.models import Record, RecordEvent, Status
 
@@ -63,7 +64,7 @@ def transition(
         ids = [r.pk for r in records]
         for i in range(0, len(ids), 900):
             Record.objects.filter(pk__in=ids[i : i + 900]).update(status=to)
-    RecordEvent.objects.bulk_create(events, batch_size=1000)
+    bulk.insert_objects(events)  # a month's records at once: see core.bulk
 
 
 def now() -> Any:
