@@ -227,6 +227,7 @@ class PublicLine:
     name: str
     objectable: bool
     mine_open: bool
+    mine_ruled: bool  # the villager objected to it and the committee has ruled: no second time
 
 
 def public_lines(user: Any, notice: Notice) -> list[PublicLine]:
@@ -234,18 +235,19 @@ def public_lines(user: Any, notice: Notice) -> list[PublicLine]:
     which lines they may still object to."""
     policy = policy_in_force(notice.village, timezone.localdate())
     own = getattr(user, "resident_id", None)
-    open_by_me = set(
-        Objection.objects.filter(
-            record__notice=notice, objector=user, status=ObjectionStatus.OPEN
-        ).values_list("record_id", flat=True)
+    mine = dict(
+        Objection.objects.filter(record__notice=notice, objector=user).values_list(
+            "record_id", "status"
+        )
     )
     open_period = notice.ends_at > timezone.now()
     return [
         PublicLine(
             record=r,
             name=r.resident.name if r.resident_id == own else mask_name(r.resident.name, policy),
-            objectable=open_period and r.status in OBJECTABLE and r.pk not in open_by_me,
-            mine_open=r.pk in open_by_me,
+            objectable=open_period and r.status in OBJECTABLE and r.pk not in mine,
+            mine_open=mine.get(r.pk) == ObjectionStatus.OPEN,
+            mine_ruled=r.pk in mine and mine[r.pk] != ObjectionStatus.OPEN,
         )
         for r in notice.records.select_related("resident", "item").order_by("id")
     ]

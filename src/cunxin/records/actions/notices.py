@@ -100,10 +100,17 @@ def do_object(record: Record, *, reason: str, acting_user: Any) -> Objection:
         .get(pk=record.pk)
     )
     require(acting_user, Perm.OBJECT, record.village.code)
-    if Objection.objects.filter(
-        record=record, objector=acting_user, status=ObjectionStatus.OPEN
-    ).exists():
+    # One objection per villager and line: a ruling is final (otherwise a dismissed objector
+    # could hold a record out of effect for ever by objecting again).
+    earlier = Objection.objects.filter(record=record, objector=acting_user).first()
+    if earlier is not None and earlier.status == ObjectionStatus.OPEN:
         raise Conflict("objection_open", _("您对这条记录的异议还在处理中。"))
+    if earlier is not None:
+        raise Conflict(
+            "objection_ruled",
+            _("您对这条记录的异议已经处理（%(outcome)s：%(ruling)s），不能重复提出。")
+            % {"outcome": earlier.get_status_display(), "ruling": earlier.ruling},
+        )
     notice = _in_period(record, timezone.now())
     objection = Objection.objects.create(record=record, objector=acting_user, reason=reason[:2000])
     if record.status == Status.IN_NOTICE:

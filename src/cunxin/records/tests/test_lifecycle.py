@@ -124,6 +124,23 @@ def test_an_upheld_objection_cancels_the_line_and_a_dismissed_one_lets_it_stand(
     assert standing(w.resident("张三")).score == 1000
 
 
+def test_a_dismissed_objection_cannot_be_raised_again_to_hold_the_line_back(
+    policy_world: World,
+) -> None:
+    w = policy_world
+    record = collect(w, "王建国")
+    do_approve([record.pk], acting_user=w.committee_a)
+    do_publish_notice(w.village_a, acting_user=w.committee_a)
+    objection = do_object(record, reason="没有看到他打扫", acting_user=w.villager_a)
+    with pytest.raises(Conflict, match="还在处理中"):
+        do_object(record, reason="再说一次没有看到", acting_user=w.villager_a)
+    do_rule_objection(objection, upheld=False, ruling="有照片为证", acting_user=w.committee_a)
+    with pytest.raises(Conflict, match="有照片为证"):
+        do_object(record, reason="我还是不同意这条", acting_user=w.villager_a)
+    assert Record.objects.get(pk=record.pk).status == Status.IN_NOTICE
+    assert take_effect_due(LATER) == 1
+
+
 def test_objections_close_with_the_notice_period(policy_world: World) -> None:
     w = policy_world
     record = collect(w)
