@@ -49,6 +49,13 @@ class Perm(StrEnum):
     MANAGE_BLACKLIST = "records.blacklist"
     APPLY_REPAIR = "records.apply_repair"
     CARRY_OVER = "records.carry_over"
+    VIEW_VOLUNTEERING = "volunteering.view"
+    MANAGE_ACTIVITIES = "volunteering.manage"
+    MANAGE_TEAMS = "volunteering.teams"
+    SIGN_UP = "volunteering.sign_up"
+    CHECK_IN = "volunteering.check_in"
+    VIEW_HONOURS = "honours.view"
+    CHOOSE_HONOURS = "honours.choose"
 
 
 class Reach(Enum):
@@ -64,6 +71,8 @@ _STAFF_READ = {
     Perm.VIEW_PEOPLE: R,
     Perm.VIEW_POLICY: R,
     Perm.VIEW_RECORDS: R,
+    Perm.VIEW_VOLUNTEERING: R,
+    Perm.VIEW_HONOURS: R,
 }
 
 ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
@@ -81,6 +90,11 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.COLLECT_RECORDS: R,
         Perm.REVERSE_RECORDS: R,
         Perm.CARRY_OVER: R,
+        # A town's credit centre runs town-wide activities and teams.
+        Perm.MANAGE_ACTIVITIES: R,
+        Perm.MANAGE_TEAMS: R,
+        Perm.SIGN_UP: R,
+        Perm.CHECK_IN: R,
     },
     # The village review committee (村信用评审会): reviews, runs notices, rules, blacklists.
     Role.COMMITTEE: {
@@ -93,8 +107,14 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.RULE_OBJECTIONS: R,
         Perm.REVERSE_RECORDS: R,
         Perm.MANAGE_BLACKLIST: R,
+        Perm.MANAGE_ACTIVITIES: R,
+        Perm.MANAGE_TEAMS: R,
+        Perm.SIGN_UP: R,
+        Perm.CHECK_IN: R,
+        Perm.CHOOSE_HONOURS: R,
     },
-    Role.COLLECTOR: {**_STAFF_READ, Perm.COLLECT_RECORDS: R},
+    # A collector signs up and checks in the villagers who have no phone.
+    Role.COLLECTOR: {**_STAFF_READ, Perm.COLLECT_RECORDS: R, Perm.SIGN_UP: R, Perm.CHECK_IN: R},
     # A keeper learns a customer's grade from their code (a later issue), not from lists.
     Role.KEEPER: {Perm.VIEW_REGIONS: R, Perm.VIEW_POLICY: R},
     # The catalogue is public to the village (step 2 of seed 000: publicity); people are not.
@@ -106,6 +126,11 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_RECORDS: S,
         Perm.OBJECT: R,
         Perm.APPLY_REPAIR: S,
+        # The village's activities and honours are public to it; a villager signs up and
+        # checks in themselves only.
+        Perm.VIEW_VOLUNTEERING: R,
+        Perm.VIEW_HONOURS: R,
+        Perm.SIGN_UP: S,
     },
 }
 

@@ -46,6 +46,10 @@ POLICY_FIELDS = (
     "auto_publish",
     "publish_weekday",
     "repair_min_months",
+    "stars_per_month",
+    "demonstration_grade",
+    "volunteer_hours_approved",
+    "daily_wage_fen",
 )
 
 
@@ -112,9 +116,16 @@ def check_policy_values(values: dict[str, Any]) -> None:
         raise DomainError(
             "repair_min_months", _("信用修复期限应在0到120个月之间。"), field="repair_min_months"
         )
+    if not 1 <= values["stars_per_month"] <= 50:
+        raise DomainError(
+            "stars_per_month", _("每月信用之星人数应在1到50之间。"), field="stars_per_month"
+        )
+    if not 0 <= values["daily_wage_fen"] <= 10_000_000:
+        raise DomainError("daily_wage_fen", _("日工资应在0到10万元之间。"), field="daily_wage_fen")
     for key, choices in (
         ("carry_over", CarryOver),
         ("blacklist_grade", Grade),
+        ("demonstration_grade", Grade),
         ("name_masking", NameMasking),
     ):
         if values[key] not in choices.values:

@@ -56,6 +56,10 @@ class PolicyOut(Schema):
     name_masking: str
     repeat_penalty_doubles: bool
     two_approvals: bool
+    stars_per_month: int
+    demonstration_grade: str
+    volunteer_hours_approved: bool
+    daily_wage_fen: int
     change_reason: str
 
 

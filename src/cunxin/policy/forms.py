@@ -48,6 +48,8 @@ class PolicyForm(forms.Form):
                     "min_age",
                     "entry_window_days",
                     "repair_min_months",
+                    "stars_per_month",
+                    "daily_wage_fen",
                 )
             },
         }

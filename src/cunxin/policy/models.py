@@ -139,6 +139,24 @@ class CreditPolicy(Versioned):
     repair_min_months = models.PositiveSmallIntegerField(
         _("列入黑名单后最短多少个月可申请信用修复"), default=6
     )
+    stars_per_month = models.PositiveSmallIntegerField(_("每月信用之星人数"), default=5)
+    demonstration_grade = models.CharField(
+        _("信用示范户最低等级"),
+        max_length=3,
+        choices=Grade.choices,
+        default=Grade.AA,
+        help_text=_("户内每个参与评分的成员都达到此等级且当年无扣分，可评为信用示范户。"),
+    )
+    volunteer_hours_approved = models.BooleanField(
+        _("志愿服务工时直接通过审核"),
+        default=False,
+        help_text=_("不选：签退后的工时记录和其他记录一样，先审核再公示。"),
+    )
+    daily_wage_fen = models.PositiveIntegerField(
+        _("折算日工资（分）"),
+        default=12000,
+        help_text=_("用于计算志愿服务节省的劳务费用：工时 ÷ 8 × 日工资。"),
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region_code"
@@ -176,6 +194,11 @@ class CreditPolicy(Versioned):
     def coupon_yuan_per_point(self) -> str:
         """The exchange rate in yuan, for people (the stored value is in fen)."""
         yuan, fen = divmod(self.coupon_fen_per_point, 100)
+        return f"{yuan}" if fen == 0 else f"{yuan}.{fen:02d}"
+
+    @property
+    def daily_wage_yuan(self) -> str:
+        yuan, fen = divmod(self.daily_wage_fen, 100)
         return f"{yuan}" if fen == 0 else f"{yuan}.{fen:02d}"
 
     def bands(self) -> list[tuple[Grade, int]]:
