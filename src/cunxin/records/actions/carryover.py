@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -364,11 +365,18 @@ def do_carry_over(
                 "p1": line.spendable_before,
                 "p2": line.spendable_after,
             },
+            link=reverse("people:statement"),
         )
         for line in plan.changed
     ]
     notes += [
-        Note(kind="grade_changed", resident_id=c.resident_id, text=grade_text(c)) for c in changes
+        Note(
+            kind="grade_changed",
+            resident_id=c.resident_id,
+            text=grade_text(c),
+            link=reverse("people:statement"),
+        )
+        for c in changes
     ]
     notify(notes)
     return CarryOverResult(run=run, created=True, plan=plan)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Field, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -262,7 +263,13 @@ def _keep_grade_changes(
         policies,
     )
     notes = [
-        Note(kind="grade_changed", resident_id=c.resident_id, text=grade_text(c)) for c in changes
+        Note(
+            kind="grade_changed",
+            resident_id=c.resident_id,
+            text=grade_text(c),
+            link=reverse("people:statement"),
+        )
+        for c in changes
     ]
     effective = [p.record for p in postings if p.record.status == Status.EFFECTIVE]
     per_resident: dict[int, list[Record]] = defaultdict(list)
@@ -276,6 +283,7 @@ def _keep_grade_changes(
                 resident_id=resident_id,
                 text=_("您有%(n)d条信用记录公示期满已生效，合计%(points)+d分。")
                 % {"n": len(records), "points": total},
+                link=reverse("people:statement"),
             )
         )
     notify(notes)

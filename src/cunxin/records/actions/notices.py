@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,6 +74,7 @@ def do_publish_notice(village: Region, *, acting_user: Any) -> Notice:
             resident_id=r.resident_id,
             text=_("您的信用记录“%(item)s %(points)+d分”正在公示，%(ends)s截止，无异议即生效。")
             % {"item": r.item.name, "points": r.points, "ends": ends},
+            link=reverse("records:record", args=[r.pk]),
         )
         for r in records
     )
@@ -127,6 +129,7 @@ def do_object(record: Record, *, reason: str, acting_user: Any) -> Objection:
             user_id=a.user_id,
             text=_("公示第%(n)d期的记录 #%(id)d 收到异议，请评审会处理。")
             % {"n": notice.number, "id": record.pk},
+            link=reverse("records:objections"),
         )
         for a in committee
     )
@@ -185,12 +188,14 @@ def do_rule_objection(
                 user_id=objection.objector_id,
                 text=_("您对记录“%(item)s”的异议已处理：%(outcome)s。意见：%(ruling)s")
                 % {"item": record.item.name, "outcome": outcome, "ruling": ruling},
+                link=reverse("records:my_objections"),
             ),
             Note(
                 kind="objection_ruled",
                 resident_id=record.resident_id,
                 text=_("您的信用记录“%(item)s”收到的异议已处理：%(outcome)s。")
                 % {"item": record.item.name, "outcome": outcome},
+                link=reverse("records:record", args=[record.pk]),
             ),
         ]
     )

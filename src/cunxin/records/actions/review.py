@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -106,6 +107,7 @@ def do_approve(record_ids: Sequence[int], *, acting_user: Any) -> list[Record]:
             resident_id=r.resident_id,
             text=_("您的信用记录“%(item)s %(points)+d分”已通过审核，将在下一期公示。")
             % {"item": r.item.name, "points": r.points},
+            link=reverse("records:record", args=[r.pk]),
         )
         for r in done
     )
@@ -141,6 +143,7 @@ def do_reject(record_ids: Sequence[int], *, reason: str, acting_user: Any) -> li
             resident_id=r.resident_id,
             text=_("信用记录“%(item)s”未通过审核：%(reason)s")
             % {"item": r.item.name, "reason": reason},
+            link=reverse("records:record", args=[r.pk]),
         )
         for r in records
     )

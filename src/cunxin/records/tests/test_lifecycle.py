@@ -59,7 +59,11 @@ def test_the_story_collect_approve_notice_effect(policy_world: World) -> None:
     assert mine.score == 1000 + record.points
     assert mine.spendable == record.points
     assert check_ledger() == []
-    assert Message.objects.filter(resident=w.resident("张三"), kind="records_effective").exists()
+    # Each message leads to what it is about.
+    links = dict(Message.objects.filter(resident=w.resident("张三")).values_list("kind", "link"))
+    assert links["record_approved"] == f"/records/{record.pk}/"
+    assert links["notice_published"] == f"/records/{record.pk}/"
+    assert links["records_effective"] == "/people/me/statement/"
     # Running the job again posts nothing twice.
     assert take_effect_due(LATER) == 0
     assert standing(w.resident("张三")).score == 1000 + record.points
