@@ -175,6 +175,9 @@ def test_the_policy_pages_show_and_edit_versions(policy_world: World) -> None:
         "entry_window_days": 31,
         "publish_weekday": 0,
         "repair_min_months": 6,
+        "stars_per_month": 3,
+        "demonstration_grade": "AAA",
+        "daily_wage_fen": 15000,
         "effective_from": TODAY.isoformat(),
         "change_reason": "缩短公示期",
     }
@@ -183,6 +186,9 @@ def test_the_policy_pages_show_and_edit_versions(policy_world: World) -> None:
     assert "v2" in page
     assert "v1" in page
     assert "缩短公示期" in page
+    assert "每月 3 名" in page
+    assert "全户 AAA 级及以上" in page
+    assert "折算日工资 150 元" in page
     bad = client.post(
         f"/policy/edit/?region={w.town.pk}", {**data, "aa_min": 2000}
     ).content.decode()
