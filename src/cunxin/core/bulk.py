@@ -102,15 +102,23 @@ def insert_objects(objs: Sequence[models.Model], *, set_pk: bool = False) -> Non
 
 
 def update_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    constants: dict[str, Any] | None = None,
 ) -> None:
-    """Set columns of rows given as (primary key, *values)."""
+    """Set columns of rows given as (primary key, *values) (values in database form), and
+    the ``constants`` columns to one value for all of them, each row written once."""
     if not rows:
         return
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     pk = qn(model._meta.pk.column)
-    sets = ", ".join(f"{qn(c)} = v.{qn(c)}" for c in columns)
+    fixed = list((constants or {}).items())
+    sets = ", ".join(
+        [*(f"{qn(c)} = v.{qn(c)}" for c in columns), *(f"{qn(c)} = %s" for c, _v in fixed)]
+    )
+    fixed_values = [v for _c, v in fixed]
     names = ", ".join(qn(c) for c in ("pk", *columns))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -120,17 +128,17 @@ def update_rows(
             cursor.execute(
                 f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
                 f"WHERE {table}.{pk} = v.{qn('pk')}",
-                [list(column) for column in zip(*rows, strict=True)],
+                [*fixed_values, *(list(column) for column in zip(*rows, strict=True))],
             )
             return
         one = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
-        size = _rows_per_statement(len(columns) + 1)
+        size = _rows_per_statement(len(columns) + 1, reserved=len(fixed))
         for i in range(0, len(rows), size):
             chunk = rows[i : i + size]
             cursor.execute(
                 f"WITH v({names}) AS (VALUES {', '.join([one] * len(chunk))}) "  # noqa: S608
                 f"UPDATE {table} SET {sets} FROM v WHERE {table}.{pk} = v.{qn('pk')}",
-                [value for row in chunk for value in row],
+                [*(value for row in chunk for value in row), *fixed_values],
             )
 
 
@@ -155,8 +163,8 @@ def copy_rows(
             copy.write_row(row)
 
 
-def _rows_per_statement(columns: int) -> int:
-    limit = connection.features.max_query_params or 65_535
+def _rows_per_statement(columns: int, reserved: int = 0) -> int:
+    limit = (connection.features.max_query_params or 65_535) - reserved
     return max(1, min(ROWS_PER_STATEMENT, limit // columns))
 
 

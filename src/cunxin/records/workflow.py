@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -41,8 +41,14 @@ def transition(
     actor: Any,
     reason: str = "",
     fields: Sequence[str] = (),
+    write: Callable[[Sequence[Record]], None] | None = None,
 ) -> None:
-    """Move records to a new status, saving the named extra fields and one event each."""
+    """Move records to a new status, saving the named extra fields and one event each.
+
+    ``write``, when given, saves the records' new status (already set on them) together with
+    whatever else the caller changed, in its own statement, instead of the UPDATE here: a job
+    moving a month's records then writes each row once.
+    """
     for record in records:
         check(record, to)
     events = [
@@ -57,7 +63,9 @@ def transition(
     ]
     for record in records:
         record.status = to
-    if fields:
+    if write is not None:
+        write(records)
+    elif fields:
         Record.objects.bulk_update(list(records), ["status", *fields], batch_size=1000)
     else:
         # Every record gets the same value: one plain UPDATE per chunk, not a CASE per record.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunxin.core import bulk
 from cunxin.ledger import actions as ledger
 from cunxin.ledger.models import Currency, Entry, Transfer
 from cunxin.notifications.actions import Note, notify
@@ -30,7 +31,6 @@ from cunxin.records.scoring import expiry_date
 from cunxin.records.standing import PolicyCache, balances, grade_text, record_grade_changes
 
 BATCH = 1000
-WRITE_CHUNK = 300  # rows of one UPDATE … FROM (VALUES …): 901 parameters, within SQLite's 999
 CURRENCIES = tuple(Currency.values)
 
 
@@ -180,53 +180,32 @@ def _post_and_settle(
                 assert items is not None
                 record.expires_on = expiry_date(items[record.item_id], record.behaviour_date)
     if status is not None:
-        records = [p.record for p in postings]
-        for record in records:
-            workflow.check(record, status)  # before anything is written, as transition does
-        _write_postings(records, now)
-        workflow.transition(records, status, actor=None)
+        workflow.transition(
+            [p.record for p in postings],
+            status,
+            actor=None,
+            write=lambda records: _write_postings(records, now, status),
+        )
     _keep_grade_changes(postings, transfers, policies)
 
 
-def _write_postings(records: list[Record], now: datetime.datetime) -> None:
-    """Each record's transfer and expiry, and the time it took effect.
-
-    Written here rather than as ``transition``'s extra fields: its ``bulk_update`` builds a
-    CASE WHEN per record and field, which cost more than the postings themselves. One
-    ``UPDATE … FROM (VALUES …)`` per chunk writes them (before the status: an effective record
-    must have its transfer); on PostgreSQL the values are cast to the columns' types.
-    """
-    transfer, expires, effective = (
-        _field("transfer"),
-        _field("expires_on"),
-        _field("effective_at"),
+def _write_postings(records: Sequence[Record], now: datetime.datetime, status: str) -> None:
+    """Each record's new status, transfer and expiry, and the time it took effect, each row
+    written once (``core.bulk``: ``bulk_update`` would build a CASE WHEN per record and
+    field, which cost more than the postings themselves)."""
+    expires = _field("expires_on")
+    bulk.update_rows(
+        Record,
+        ("transfer_id", "expires_on"),
+        [
+            (r.pk, r.transfer_id, expires.get_db_prep_save(r.expires_on, connection))
+            for r in records
+        ],
+        constants={
+            "effective_at": _field("effective_at").get_db_prep_save(now, connection),
+            "status": status,
+        },
     )
-    qn = connection.ops.quote_name
-    table, pk = qn(Record._meta.db_table), qn("id")
-
-    def cast(field: Field[Any, Any]) -> str:
-        column = f"v.{qn(field.column)}"
-        if connection.features.requires_casted_case_in_updates:
-            return f"CAST({column} AS {field.cast_db_type(connection)})"  # type: ignore[attr-defined]
-        return column
-
-    head = f"WITH v({pk}, {qn(transfer.column)}, {qn(expires.column)}) AS (VALUES "
-    tail = (
-        f") UPDATE {table} SET {qn(transfer.column)} = {cast(transfer)}, "  # noqa: S608
-        f"{qn(expires.column)} = {cast(expires)}, {qn(effective.column)} = %s "
-        f"FROM v WHERE {table}.{pk} = v.{pk}"
-    )
-    stamp = effective.get_db_prep_save(now, connection)
-    rows = [
-        (r.pk, r.transfer_id, expires.get_db_prep_save(r.expires_on, connection)) for r in records
-    ]
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), WRITE_CHUNK):
-            chunk = rows[i : i + WRITE_CHUNK]
-            cursor.execute(
-                head + ", ".join(["(%s, %s, %s)"] * len(chunk)) + tail,
-                [*(x for row in chunk for x in row), stamp],
-            )
 
 
 def _field(name: str) -> Field[Any, Any]:

@@ -109,6 +109,7 @@ class RecordLifecycles(RuleBasedStateMachine):
         self.reverses: dict[int, int | None] = {}
         self.notice_ends: dict[int, datetime.datetime] = {}
         self.open_objections: dict[int, tuple[int, int]] = {}  # objection → (record, objector)
+        self.objected: set[tuple[int, int]] = set()  # (record, objector), ever
         self.books = Books(self.cast.policy)
         self.carried_to: dict[int, datetime.date] = {}  # village side → last period end
 
@@ -360,13 +361,15 @@ class RecordLifecycles(RuleBasedStateMachine):
         )
         for objector in objectors:
             record = Record.objects.get(pk=record_id)
-            if (record_id, objector.pk) in self.open_objections.values():
+            if (record_id, objector.pk) in self.objected:
+                # One objection per villager and line, open or already ruled on.
                 with pytest.raises(Conflict):
                     do_object(record, reason="那天他不在村里", acting_user=objector)
                 continue
             objection = do_object(record, reason="那天他不在村里", acting_user=objector)
             assert objection.status == ObjectionStatus.OPEN
             self.open_objections[objection.pk] = (record_id, objector.pk)
+            self.objected.add((record_id, objector.pk))
             self.status[record_id] = Status.DISPUTED
 
     @precondition(lambda self: self.open_objections)
