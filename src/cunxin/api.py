@@ -23,6 +23,7 @@ from cunxin.people.api import router as people_router
 from cunxin.policy.api import router as policy_router
 from cunxin.records.api import router as records_router
 from cunxin.regions.api import router as regions_router
+from cunxin.volunteering.api import router as volunteering_router
 
 
 class ReadableJSON(JSONRenderer):
@@ -102,3 +103,4 @@ api.add_router("/policy/", policy_router)
 api.add_router("/records/", records_router)
 api.add_router("/notifications/", notifications_router)
 api.add_router("/blacklist/", blacklist_router)
+api.add_router("/volunteering/", volunteering_router)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "cunxin.notifications",
     "cunxin.public",
     "cunxin.blacklist",
+    "cunxin.volunteering",
     "cunxin.web",
     "cunxin.demo",
 ]

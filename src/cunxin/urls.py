@@ -14,6 +14,7 @@ urlpatterns = [
     path("records/carry-over/", include("cunxin.records.carryover_urls")),
     path("records/", include("cunxin.records.urls")),
     path("blacklist/", include("cunxin.blacklist.urls")),
+    path("volunteering/", include("cunxin.volunteering.urls")),
     path("public/", include("cunxin.public.urls")),
     path("messages/", include("cunxin.notifications.urls")),
     path("api/", api.urls),

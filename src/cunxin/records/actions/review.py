@@ -114,6 +114,33 @@ def do_approve(record_ids: Sequence[int], *, acting_user: Any) -> list[Record]:
     return records
 
 
+def approve_by_policy(
+    records: Sequence[Record], *, reason: str, region_code: str, context: dict[str, Any]
+) -> None:
+    """Approve records that the policy lets through without review (volunteer hours, say).
+
+    Runs inside the caller's transaction, on records it has just collected; no reviewer acts,
+    so the audit and the records' history carry the policy's reason instead of a name.
+    """
+    if not records:
+        return
+    now = timezone.now()
+    for record in records:
+        record.reviewed_at = now
+    workflow.transition(
+        list(records), Status.APPROVED, actor=None, reason=reason, fields=["reviewed_at"]
+    )
+    for record in records:
+        audit.record(
+            None,
+            "records.approve_by_policy",
+            record,
+            region_code=region_code,
+            after={"points": record.points, "policy": record.policy_id, **context},
+            reason=reason,
+        )
+
+
 @transaction.atomic
 def do_reject(record_ids: Sequence[int], *, reason: str, acting_user: Any) -> list[Record]:
     """Reject records (all or none); the reason is required and shown to the villager."""
