@@ -18,6 +18,7 @@ from ninja.security import django_auth
 from cunxin.accounts.api import router as accounts_router
 from cunxin.blacklist.api import router as blacklist_router
 from cunxin.core.errors import DomainError
+from cunxin.honours.api import router as honours_router
 from cunxin.notifications.api import router as notifications_router
 from cunxin.people.api import router as people_router
 from cunxin.policy.api import router as policy_router
@@ -104,3 +105,4 @@ api.add_router("/records/", records_router)
 api.add_router("/notifications/", notifications_router)
 api.add_router("/blacklist/", blacklist_router)
 api.add_router("/volunteering/", volunteering_router)
+api.add_router("/honours/", honours_router)

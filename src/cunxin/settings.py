@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "cunxin.public",
     "cunxin.blacklist",
     "cunxin.volunteering",
+    "cunxin.honours",
     "cunxin.web",
     "cunxin.demo",
 ]

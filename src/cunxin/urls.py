@@ -15,6 +15,7 @@ urlpatterns = [
     path("records/", include("cunxin.records.urls")),
     path("blacklist/", include("cunxin.blacklist.urls")),
     path("volunteering/", include("cunxin.volunteering.urls")),
+    path("honours/", include("cunxin.honours.urls")),
     path("public/", include("cunxin.public.urls")),
     path("messages/", include("cunxin.notifications.urls")),
     path("api/", api.urls),

@@ -27,6 +27,7 @@ NAV: list[tuple[str, Any, Perm, bool]] = [
     ("policy:catalogue", _("行为目录"), Perm.VIEW_POLICY, False),
     ("blacklist:index", _("黑名单"), Perm.MANAGE_BLACKLIST, True),
     ("volunteering:index", _("志愿服务"), Perm.VIEW_VOLUNTEERING, False),
+    ("honours:index", _("表彰"), Perm.VIEW_HONOURS, True),
     ("carryover:index", _("结转"), Perm.CARRY_OVER, True),
     ("accounts:users", _("账号"), Perm.VIEW_USERS, True),
     ("web:audit", _("操作记录"), Perm.VIEW_AUDIT, True),
