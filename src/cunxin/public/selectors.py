@@ -35,6 +35,13 @@ def public_village(code: str) -> Region | None:
     return Region.objects.select_related("parent").filter(code=code, level=Level.VILLAGE).first()
 
 
+def public_town(code: str) -> Region | None:
+    """The town (街道/镇) with this 12-digit code, with its county (None for anything else)."""
+    if not _CODE.match(code):
+        return None
+    return Region.objects.select_related("parent").filter(code=code, level=Level.TOWN).first()
+
+
 def village_notices(village: Region) -> QuerySet[Notice]:
     """The village's notices, newest first, each with its number of lines."""
     return (

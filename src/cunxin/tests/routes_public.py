@@ -52,7 +52,53 @@ def _verify_url(w: World) -> str:
     return f"/public/verify/?village={w.village_a.code}&seq={n.chain_seq}&hash={n.chain_hash}"
 
 
+def _board_url(w: World, suffix: str = "") -> str:
+    notice(w)
+    return f"/public/{w.village_a.code}/{suffix}"
+
+
+def _town_url(w: World) -> str:
+    notice(w)
+    return f"/public/{w.town.code}/villages/"
+
+
 ROUTES = [
+    Route(
+        "public:board",
+        "get",
+        _board_url,
+        "villager_a",
+        [],
+        public=True,
+        secret="还剩 7 天",
+    ),
+    Route(
+        "public:board_pdf",
+        "get",
+        lambda w: _board_url(w, "board.pdf"),
+        "villager_a",
+        [],
+        public=True,
+        secret="%PDF-",
+    ),
+    Route(
+        "public:tv",
+        "get",
+        lambda w: _board_url(w, "tv/"),
+        "villager_a",
+        [],
+        public=True,
+        secret="信用等级分布",
+    ),
+    Route(
+        "public:town",
+        "get",
+        _town_url,
+        "villager_a",
+        [],
+        public=True,
+        secret="前双村",
+    ),
     Route(
         "public:notices",
         "get",
