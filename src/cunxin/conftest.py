@@ -26,6 +26,7 @@ from cunxin.people.spreadsheets import write_csv
 from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
 from cunxin.regions.actions import do_create_region
 from cunxin.regions.models import Level, Region
+from cunxin.web.tests.browser import browser  # noqa: F401  (one Chromium for every app's tests)
 
 PASSWORD = "test-pass-2026"
 ROSTER_HEADERS = ("村", "户号", "户主姓名", "姓名", "与户主关系", "身份证号", "联系电话")

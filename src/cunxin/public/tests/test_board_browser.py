@@ -12,8 +12,7 @@ from pytest_django.live_server_helper import LiveServer
 from cunxin.conftest import World, build_world
 from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
 from cunxin.public.tests.conftest import Publish
-from cunxin.web.tests.conftest import PHONE_VIEWPORT, TIMEOUT_MS
-from cunxin.web.tests.conftest import browser as browser
+from cunxin.web.tests.browser import PHONE_VIEWPORT, TIMEOUT_MS
 from cunxin.web.tests.test_browser import assert_fits_a_phone
 
 pytestmark = pytest.mark.browser

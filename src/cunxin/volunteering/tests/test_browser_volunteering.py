@@ -21,7 +21,7 @@ from pytest_django.live_server_helper import LiveServer
 from cunxin.conftest import PASSWORD, World, build_world
 from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
 from cunxin.records.models import Record, Status
-from cunxin.web.tests.conftest import PHONE_VIEWPORT, TIMEOUT_MS
+from cunxin.web.tests.browser import PHONE_VIEWPORT, TIMEOUT_MS
 from cunxin.web.tests.test_browser import assert_fits_a_phone, log_in, nav
 
 pytestmark = pytest.mark.browser

@@ -29,7 +29,7 @@ from cunxin.conftest import PASSWORD, World, build_world
 from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
 from cunxin.records.actions.effect import take_effect_due
 from cunxin.records.models import Notice
-from cunxin.web.tests.conftest import PHONE_VIEWPORT, TIMEOUT_MS
+from cunxin.web.tests.browser import PHONE_VIEWPORT, TIMEOUT_MS
 from cunxin.web.tests.test_browser import assert_fits_a_phone, log_in, nav
 
 pytestmark = pytest.mark.browser
