@@ -17,13 +17,17 @@ from ninja.security import django_auth
 
 from cunxin.accounts.api import router as accounts_router
 from cunxin.blacklist.api import router as blacklist_router
+from cunxin.cards.api import router as cards_router
 from cunxin.core.errors import DomainError
+from cunxin.coupons.api import router as coupons_router
+from cunxin.fund.api import router as fund_router
 from cunxin.honours.api import router as honours_router
 from cunxin.notifications.api import router as notifications_router
 from cunxin.people.api import router as people_router
 from cunxin.policy.api import router as policy_router
 from cunxin.records.api import router as records_router
 from cunxin.regions.api import router as regions_router
+from cunxin.shop.api import router as shop_router
 from cunxin.volunteering.api import router as volunteering_router
 
 
@@ -106,3 +110,7 @@ api.add_router("/notifications/", notifications_router)
 api.add_router("/blacklist/", blacklist_router)
 api.add_router("/volunteering/", volunteering_router)
 api.add_router("/honours/", honours_router)
+api.add_router("/cards/", cards_router)
+api.add_router("/shop/", shop_router)
+api.add_router("/coupons/", coupons_router)
+api.add_router("/fund/", fund_router)

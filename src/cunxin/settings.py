@@ -74,6 +74,10 @@ INSTALLED_APPS = [
     "cunxin.blacklist",
     "cunxin.volunteering",
     "cunxin.honours",
+    "cunxin.cards",
+    "cunxin.shop",
+    "cunxin.coupons",
+    "cunxin.fund",
     "cunxin.web",
     "cunxin.demo",
 ]

@@ -56,6 +56,14 @@ class Perm(StrEnum):
     CHECK_IN = "volunteering.check_in"
     VIEW_HONOURS = "honours.view"
     CHOOSE_HONOURS = "honours.choose"
+    VIEW_SHOP = "shop.view"
+    MANAGE_SHOP = "shop.manage"
+    REDEEM = "shop.redeem"
+    USE_POINTS = "coupons.use"
+    VIEW_COUPONS = "coupons.view"
+    MANAGE_CARDS = "cards.manage"
+    VIEW_FUND = "fund.view"
+    MANAGE_FUND = "fund.manage"
 
 
 class Reach(Enum):
@@ -95,6 +103,13 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.MANAGE_TEAMS: R,
         Perm.SIGN_UP: R,
         Perm.CHECK_IN: R,
+        # The credit centre keeps the fund and watches shops and coupons in its villages.
+        Perm.VIEW_SHOP: R,
+        Perm.MANAGE_SHOP: R,
+        Perm.VIEW_COUPONS: R,
+        Perm.MANAGE_CARDS: R,
+        Perm.VIEW_FUND: R,
+        Perm.MANAGE_FUND: R,
     },
     # The village review committee (村信用评审会): reviews, runs notices, rules, blacklists.
     Role.COMMITTEE: {
@@ -112,11 +127,22 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.SIGN_UP: R,
         Perm.CHECK_IN: R,
         Perm.CHOOSE_HONOURS: R,
+        Perm.VIEW_SHOP: R,
+        Perm.MANAGE_SHOP: R,
+        Perm.VIEW_COUPONS: R,
+        Perm.MANAGE_CARDS: R,
+        Perm.VIEW_FUND: R,
     },
     # A collector signs up and checks in the villagers who have no phone.
     Role.COLLECTOR: {**_STAFF_READ, Perm.COLLECT_RECORDS: R, Perm.SIGN_UP: R, Perm.CHECK_IN: R},
-    # A keeper learns a customer's grade from their code (a later issue), not from lists.
-    Role.KEEPER: {Perm.VIEW_REGIONS: R, Perm.VIEW_POLICY: R},
+    # A keeper learns a customer from the code they show, not from lists, and works only the
+    # shops they keep (the shop app checks that).
+    Role.KEEPER: {
+        Perm.VIEW_REGIONS: R,
+        Perm.VIEW_POLICY: R,
+        Perm.VIEW_SHOP: R,
+        Perm.REDEEM: R,
+    },
     # The catalogue is public to the village (step 2 of seed 000: publicity); people are not.
     # A villager objects to lines of their village's notice, and sees their own records.
     Role.VILLAGER: {
@@ -131,6 +157,9 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_VOLUNTEERING: R,
         Perm.VIEW_HONOURS: R,
         Perm.SIGN_UP: S,
+        # Their own code, coupons and gifts.
+        Perm.USE_POINTS: S,
+        Perm.VIEW_COUPONS: S,
     },
 }
 

@@ -277,7 +277,7 @@ def grow(world: World, residents: Sequence[tuple[int, int]]) -> None:
     from django.db import transaction
 
     from cunxin.ledger import actions as ledger
-    from cunxin.ledger.models import Currency
+    from cunxin.ledger.models import POINTS
 
     rng = world.rng
     for start in range(0, len(residents), GROW_BATCH):
@@ -286,7 +286,7 @@ def grow(world: World, residents: Sequence[tuple[int, int]]) -> None:
             accounts = ledger.resident_account_ids(sorted(set(chunk)))
             issuance = ledger.issuance_account_ids([v for _r, v in chunk])
             specs = []
-            currencies = tuple(Currency.values)
+            currencies = POINTS
             for resident_id, village_id in chunk:
                 points = rng.choice((1, 2, 2, 3, 5, 5, 10, -2, -5))
                 legs: list[tuple[int, int]] = []

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from cunxin.core import bulk
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.ledger.chain import link_hash
-from cunxin.ledger.models import Account, AccountKind, ChainHead, Currency, Entry, Transfer
+from cunxin.ledger.models import POINTS, Account, AccountKind, ChainHead, Entry, Transfer
 from cunxin.regions.models import Region
 
 BATCH = 2000
@@ -38,6 +38,9 @@ class TransferSpec:
     legs: tuple[tuple[int, int], ...]
     memo: str = ""
     reverses_id: int | None = None
+    # Accounts this transfer may not leave below zero, checked under the accounts' locks: a
+    # villager's spendable points may fall below zero through a penalty, never through spending.
+    must_cover: tuple[int, ...] = ()
 
 
 @dataclass
@@ -146,7 +149,9 @@ def _post_fresh(specs: list[TransferSpec]) -> dict[str, Transfer]:
         legs = _check_shape(spec, currencies)
         for account_id, amount in legs:
             balances[account_id] += amount
-            if account_id in no_overdraft and balances[account_id] < 0:
+            if balances[account_id] < 0 and (
+                account_id in no_overdraft or (amount < 0 and account_id in spec.must_cover)
+            ):
                 raise LedgerError("ledger_insufficient", _("余额不足，不能透支。"))
         if spec.reverses_id is not None and spec.reverses_id not in reversed_keys:
             raise LedgerError("ledger_reverses_unknown", _("要冲正的转账不存在。"))
@@ -247,20 +252,24 @@ def reversal_spec(original: Transfer, *, key: str, kind: str, memo: str = "") ->
 # --- accounts ----------------------------------------------------------------------------------
 
 
-def resident_accounts(residents: Sequence[tuple[int, int]]) -> dict[tuple[int, str], Account]:
-    """The score and spendable accounts of residents given as (resident id, village id), made
-    on first use."""
-    ids = resident_account_ids(residents)
+def resident_accounts(
+    residents: Sequence[tuple[int, int]], currencies: Sequence[str] = POINTS
+) -> dict[tuple[int, str], Account]:
+    """The accounts of residents given as (resident id, village id) in ``currencies`` (score
+    and spendable points unless asked), made on first use."""
+    ids = resident_account_ids(residents, currencies)
     accounts = Account.objects.in_bulk(list(ids.values()))
     return {key: accounts[pk] for key, pk in ids.items()}
 
 
-def resident_account_ids(residents: Sequence[tuple[int, int]]) -> dict[tuple[int, str], int]:
+def resident_account_ids(
+    residents: Sequence[tuple[int, int]], currencies: Sequence[str] = POINTS
+) -> dict[tuple[int, str], int]:
     """``resident_accounts`` as primary keys only, for batches (no model objects made)."""
     wanted = sorted({(r, v) for r, v in residents})
     found = _resident_account_ids([r for r, _v in wanted])
     missing = [
-        (r, v, c) for r, v in wanted for c in Currency.values if (r, c) not in found
+        (r, v, c) for r, v in wanted for c in currencies if (r, c) not in found
     ]  # usually none: most people have been posted to before
     if missing:
         Account.objects.bulk_create(
@@ -286,36 +295,58 @@ def _resident_account_ids(resident_ids: Sequence[int]) -> dict[tuple[int, str], 
     return found
 
 
-def issuance_accounts(village_ids: Sequence[int]) -> dict[tuple[int, str], Account]:
-    """Each village's issuance account per currency, made on first use."""
-    ids = issuance_account_ids(village_ids)
+def issuance_accounts(
+    village_ids: Sequence[int], currencies: Sequence[str] = POINTS
+) -> dict[tuple[int, str], Account]:
+    """Each village's issuance account per currency (points unless asked), made on first use."""
+    ids = issuance_account_ids(village_ids, currencies)
     accounts = Account.objects.in_bulk(list(ids.values()))
     return {key: accounts[pk] for key, pk in ids.items()}
 
 
-def issuance_account_ids(village_ids: Sequence[int]) -> dict[tuple[int, str], int]:
+def issuance_account_ids(
+    village_ids: Sequence[int], currencies: Sequence[str] = POINTS
+) -> dict[tuple[int, str], int]:
     """``issuance_accounts`` as primary keys only."""
     villages = sorted(set(village_ids))
 
     def lookup() -> dict[tuple[int, str], int]:
         rows = Account.objects.filter(
-            kind=AccountKind.ISSUANCE, village_id__in=villages
+            kind=AccountKind.ISSUANCE, village_id__in=villages, currency__in=currencies
         ).values_list("village_id", "currency", "pk")
         return {(v, c): pk for v, c, pk in rows}
 
     found = lookup()
-    if len(found) < len(villages) * len(Currency.values):
+    if len(found) < len(villages) * len(currencies):
         Account.objects.bulk_create(
             [
                 Account(kind=AccountKind.ISSUANCE, currency=c, village_id=v)
                 for v in villages
-                for c in Currency.values
+                for c in currencies
                 if (v, c) not in found
             ],
             ignore_conflicts=True,
         )
         found = lookup()
     return found
+
+
+def holder_account(
+    kind: str, currency: str, region_id: int, holder: str, *, allow_negative: bool = False
+) -> Account:
+    """The account of a shop, merchant, fund or outside party (``holder``, e.g. ``shop:12``)
+    in a region, made on first use. Such accounts may not go negative unless asked."""
+    if kind in (AccountKind.RESIDENT, AccountKind.ISSUANCE) or not holder:
+        raise ValueError("holder accounts are for shops, merchants, funds and outside parties")
+    account, _created = Account.objects.get_or_create(
+        kind=kind,
+        currency=currency,
+        village_id=region_id,
+        holder=holder,
+        resident=None,
+        defaults={"allow_negative": allow_negative},
+    )
+    return account
 
 
 def require_unreversed(transfer: Transfer) -> None:

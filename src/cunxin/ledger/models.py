@@ -30,19 +30,34 @@ from cunxin.core.scoping import ScopedQuerySet
 
 
 class Currency(models.TextChoices):
-    """Separate books that never mix: an entry moves one currency."""
+    """Separate books that never mix: an entry moves one currency.
+
+    Coupons and money are counted in fen (0.01 yuan), points in whole points.
+    """
 
     SCORE = "score", _("信用分")
     SPENDABLE = "spendable", _("可用积分")
+    COUPON = "coupon", _("信用券（分）")
+    MONEY = "money", _("基金（分）")
+
+
+# The two numbers every villager has; a record moves both (see DOMAIN.md).
+POINTS: tuple[str, ...] = (Currency.SCORE, Currency.SPENDABLE)
 
 
 class AccountKind(models.TextChoices):
     RESIDENT = "resident", _("村民")
     ISSUANCE = "issuance", _("村积分发行")
+    SHOP = "shop", _("信用超市")
+    MERCHANT = "merchant", _("合作商家")
+    FUND = "fund", _("信用基金")
+    # Where money and coupons enter or leave the books: sponsors, suppliers, settled coupons.
+    OUTSIDE = "outside", _("外部往来")
 
 
 class Account(models.Model):
-    """A balance in one currency, owned by a village (issuance) or by one of its residents."""
+    """A balance in one currency, owned by a region (issuance, or a shop, merchant or fund of it
+    named by ``holder``, e.g. ``shop:12``) or by one of its residents."""
 
     kind = models.CharField(max_length=16, choices=AccountKind.choices)
     currency = models.CharField(max_length=16, choices=Currency.choices)
@@ -50,6 +65,7 @@ class Account(models.Model):
     resident = models.ForeignKey(
         "people.Resident", null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
     )
+    holder = models.CharField(max_length=40, blank=True, default="")
     balance = models.BigIntegerField(default=0)
     allow_negative = models.BooleanField(default=True)
 
@@ -65,9 +81,9 @@ class Account(models.Model):
                 name="ledger_one_account_per_resident_currency",
             ),
             models.UniqueConstraint(
-                fields=["kind", "currency", "village"],
+                fields=["kind", "currency", "village", "holder"],
                 condition=Q(resident__isnull=True),
-                name="ledger_one_village_account_per_kind_currency",
+                name="ledger_one_holder_account_per_kind_currency",
             ),
             models.CheckConstraint(
                 condition=Q(allow_negative=True) | Q(balance__gte=0),
@@ -81,7 +97,8 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.currency}:{self.resident_id or self.village_id}"
+        owner = self.resident_id or self.holder or self.village_id
+        return f"{self.kind}:{self.currency}:{owner}"
 
 
 class Transfer(models.Model):

@@ -5,7 +5,7 @@ from django.db.utils import DatabaseError
 from cunxin.conftest import World
 from cunxin.ledger import actions
 from cunxin.ledger.checks import check_ledger
-from cunxin.ledger.models import Account, Currency, Entry, Transfer
+from cunxin.ledger.models import POINTS, Account, AccountKind, Currency, Entry, Transfer
 from cunxin.people.models import Resident
 
 
@@ -13,7 +13,7 @@ def _reward(world: World, resident: Resident, points: int, key: str) -> Transfer
     accounts = actions.resident_accounts([(resident.pk, resident.village_id)])
     issuance = actions.issuance_accounts([resident.village_id])
     legs = []
-    for currency in Currency.values:
+    for currency in POINTS:
         legs += [
             (issuance[(resident.village_id, currency)].pk, -points),
             (accounts[(resident.pk, currency)].pk, points),
@@ -155,3 +155,59 @@ def test_check_ledger_finds_a_tampered_balance_and_a_broken_chain(world: World) 
     problems = check_ledger()
     assert [p.check for p in problems] == ["chain"]
     assert "link 2" in problems[0].detail
+
+
+def test_spending_cannot_take_spendable_points_below_zero(world: World) -> None:
+    """A penalty may push spendable points under zero; a transfer marked ``must_cover`` (a
+    purchase, a coupon) is refused instead, and nothing is written."""
+    zhang = world.resident("张三")
+    _reward(world, zhang, 5, "earned")
+    spendable = actions.resident_accounts([(zhang.pk, zhang.village_id)])[
+        (zhang.pk, Currency.SPENDABLE)
+    ]
+    with transaction.atomic():
+        shop = actions.holder_account(
+            AccountKind.SHOP, Currency.SPENDABLE, zhang.village_id, "shop:1"
+        )
+
+    def spend(points: int, key: str) -> Transfer:
+        spec = actions.TransferSpec(
+            key=key,
+            kind="test.purchase",
+            village_id=zhang.village_id,
+            legs=((spendable.pk, -points), (shop.pk, points)),
+            must_cover=(spendable.pk,),
+        )
+        with transaction.atomic():
+            return actions.post(spec)
+
+    with pytest.raises(actions.LedgerError) as info:
+        spend(6, "too-much")
+    assert info.value.code == "ledger_insufficient"
+    assert _balance(zhang, Currency.SPENDABLE) == 5
+    spend(5, "all-of-it")
+    assert _balance(zhang, Currency.SPENDABLE) == 0
+    assert Account.objects.get(pk=shop.pk).balance == 5
+    assert check_ledger() == []
+
+
+def test_holder_accounts_are_one_per_holder_and_a_fund_cannot_go_negative(world: World) -> None:
+    village_id = world.resident("张三").village_id
+    with transaction.atomic():
+        fund = actions.holder_account(AccountKind.FUND, Currency.MONEY, village_id, "fund")
+        again = actions.holder_account(AccountKind.FUND, Currency.MONEY, village_id, "fund")
+        donors = actions.holder_account(
+            AccountKind.OUTSIDE, Currency.MONEY, village_id, "donors", allow_negative=True
+        )
+    assert again.pk == fund.pk
+    pay_out = actions.TransferSpec(
+        key="pay-before-any-donation",
+        kind="test.payment",
+        village_id=village_id,
+        legs=((fund.pk, -100), (donors.pk, 100)),
+    )
+    with pytest.raises(actions.LedgerError), transaction.atomic():
+        actions.post(pay_out)
+    with pytest.raises(ValueError, match="holder accounts"), transaction.atomic():
+        actions.holder_account(AccountKind.RESIDENT, Currency.MONEY, village_id, "x")
+    assert Transfer.objects.count() == 0

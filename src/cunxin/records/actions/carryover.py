@@ -45,7 +45,7 @@ from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
 from cunxin.ledger import actions as ledger
-from cunxin.ledger.models import Account, AccountKind, Currency
+from cunxin.ledger.models import POINTS, Account, AccountKind, Currency
 from cunxin.notifications.actions import Note, notify
 from cunxin.people.models import Resident
 from cunxin.policy.models import CarryOver, CreditPolicy
@@ -224,7 +224,9 @@ def plan_carry_over(village: Region, period_end: datetime.date) -> CarryOverPlan
     The caller checks the user may see the village (``Perm.CARRY_OVER``).
     """
     policy = _policy(village, period_end)
-    accounts = list(Account.objects.filter(kind=AccountKind.RESIDENT, village=village))
+    accounts = list(
+        Account.objects.filter(kind=AccountKind.RESIDENT, village=village, currency__in=POINTS)
+    )
     plan = _compute(
         village, period_end, policy, _balances(accounts), _record_rows(_open_records(village))
     )
@@ -274,7 +276,7 @@ def do_carry_over(
         records = _record_rows(_open_records(village).select_for_update(of=("self",)))
     accounts = list(
         Account.objects.select_for_update()
-        .filter(kind=AccountKind.RESIDENT, village=village)
+        .filter(kind=AccountKind.RESIDENT, village=village, currency__in=POINTS)
         .order_by("pk")
     )
     if closes and _open_records(village).count() != len(records):

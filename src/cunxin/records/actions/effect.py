@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from cunxin.core import bulk
 from cunxin.ledger import actions as ledger
-from cunxin.ledger.models import Currency, Entry, Transfer
+from cunxin.ledger.models import POINTS, Currency, Entry, Transfer
 from cunxin.notifications.actions import Note, notify
 from cunxin.policy.models import CatalogueItem
 from cunxin.records import workflow
@@ -31,7 +31,7 @@ from cunxin.records.scoring import expiry_date
 from cunxin.records.standing import PolicyCache, balances, grade_text, record_grade_changes
 
 BATCH = 1000
-CURRENCIES = tuple(Currency.values)
+CURRENCIES = POINTS
 
 
 @dataclass

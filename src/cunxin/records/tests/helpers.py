@@ -33,7 +33,7 @@ from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Role
 from cunxin.conftest import PASSWORD, World
 from cunxin.ledger.checks import check_ledger
-from cunxin.ledger.models import Account, AccountKind, Currency, Entry, Transfer
+from cunxin.ledger.models import POINTS, Account, AccountKind, Currency, Entry, Transfer
 from cunxin.people.actions import age_on
 from cunxin.people.models import Resident, ResidentStatus
 from cunxin.policy.models import CarryOver, CatalogueItem, CreditPolicy
@@ -362,11 +362,10 @@ class Books:
                         got,
                         {
                             (AccountKind.RESIDENT, c, r.resident_id, r.village_id): r.points
-                            for c in Currency.values
+                            for c in POINTS
                         }
                         | {
-                            (AccountKind.ISSUANCE, c, None, r.village_id): -r.points
-                            for c in Currency.values
+                            (AccountKind.ISSUANCE, c, None, r.village_id): -r.points for c in POINTS
                         },
                     )
                 else:

@@ -1,0 +1,1 @@
+"""Models of the cards app (issue 5: spending points)."""

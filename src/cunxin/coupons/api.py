@@ -1,0 +1,5 @@
+"""The coupons API (issue 5: spending points)."""
+
+from ninja import Router
+
+router = Router(tags=["coupons"])

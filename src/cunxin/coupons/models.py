@@ -1,0 +1,1 @@
+"""Models of the coupons app (issue 5: spending points)."""

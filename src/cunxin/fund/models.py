@@ -1,0 +1,1 @@
+"""Models of the fund app (issue 5: spending points)."""

@@ -1,0 +1,5 @@
+"""The shop API (issue 5: spending points)."""
+
+from ninja import Router
+
+router = Router(tags=["shop"])

@@ -1,0 +1,1 @@
+"""Models of the shop app (issue 5: spending points)."""
