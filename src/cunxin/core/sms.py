@@ -24,7 +24,7 @@ class LogBackend:
         logger.info("SMS to %s: %s", phone, text)
 
 
-def send_sms(phone: str, text: str) -> None:
-    """Send through the configured backend; call it only after the transaction commits."""
+def sms_backend() -> SmsBackend:
+    """The configured backend (``SMS_BACKEND``); send only after the transaction commits."""
     backend: SmsBackend = import_string(settings.SMS_BACKEND)()
-    backend.send(phone, text)
+    return backend

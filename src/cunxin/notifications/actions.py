@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cunxin.core import bulk
-from cunxin.core.sms import send_sms
+from cunxin.core.sms import sms_backend
 from cunxin.notifications.models import Message
 
 logger = logging.getLogger("cunxin.notifications")
@@ -58,11 +58,12 @@ def _send_texts(message_ids: list[int]) -> None:
         rows = Message.objects.filter(
             pk__in=message_ids[i : i + CHUNK], sms_sent_at__isnull=True
         ).values_list("pk", "resident_id", "resident__phone", "text")
+        backend = sms_backend()
         for pk, resident_id, phone, text in rows:
             if not phone:
                 continue
             try:
-                send_sms(phone, text)
+                backend.send(phone, text)
             except Exception:
                 logger.exception("SMS to resident %s failed", resident_id)
                 continue

@@ -226,6 +226,10 @@ def _keep_grade_changes(
         last_transfer[posting.record.resident_id] = transfer.pk
         counts[posting.record.resident_id] += 1
     after = balances([r for r, _v in deltas])
+    # Looked up once a batch, not once a villager: a batch tells a thousand people.
+    cause = _("%d条信用记录变动")
+    effective_text = _("您有%(n)d条信用记录公示期满已生效，合计%(points)+d分。")
+    statement = reverse("people:statement")
     changes = record_grade_changes(
         (
             (
@@ -233,7 +237,7 @@ def _keep_grade_changes(
                 village_id,
                 after[(resident_id, Currency.SCORE)] - delta,
                 after[(resident_id, Currency.SCORE)],
-                _("%d条信用记录变动") % counts[resident_id],
+                cause % counts[resident_id],
                 last_transfer[resident_id],
             )
             for (resident_id, village_id), delta in deltas.items()
@@ -242,29 +246,22 @@ def _keep_grade_changes(
         policies,
     )
     notes = [
-        Note(
-            kind="grade_changed",
-            resident_id=c.resident_id,
-            text=grade_text(c),
-            link=reverse("people:statement"),
-        )
+        Note(kind="grade_changed", resident_id=c.resident_id, text=grade_text(c), link=statement)
         for c in changes
     ]
-    effective = [p.record for p in postings if p.record.status == Status.EFFECTIVE]
-    per_resident: dict[int, list[Record]] = defaultdict(list)
-    for record in effective:
-        per_resident[record.resident_id].append(record)
-    for resident_id, records in per_resident.items():
-        total = sum(r.points for r in records)
-        notes.append(
-            Note(
-                kind="records_effective",
-                resident_id=resident_id,
-                text=_("您有%(n)d条信用记录公示期满已生效，合计%(points)+d分。")
-                % {"n": len(records), "points": total},
-                link=reverse("people:statement"),
-            )
+    per_resident: dict[int, list[int]] = defaultdict(list)
+    for posting in postings:
+        if posting.record.status == Status.EFFECTIVE:
+            per_resident[posting.record.resident_id].append(posting.record.points)
+    notes.extend(
+        Note(
+            kind="records_effective",
+            resident_id=resident_id,
+            text=effective_text % {"n": len(points), "points": sum(points)},
+            link=statement,
         )
+        for resident_id, points in per_resident.items()
+    )
     notify(notes)
 
 
