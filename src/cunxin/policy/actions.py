@@ -50,6 +50,7 @@ POLICY_FIELDS = (
     "demonstration_grade",
     "volunteer_hours_approved",
     "daily_wage_fen",
+    "coupon_valid_days",
 )
 
 
@@ -122,6 +123,10 @@ def check_policy_values(values: dict[str, Any]) -> None:
         )
     if not 0 <= values["daily_wage_fen"] <= 10_000_000:
         raise DomainError("daily_wage_fen", _("日工资应在0到10万元之间。"), field="daily_wage_fen")
+    if not 1 <= values["coupon_valid_days"] <= 3660:
+        raise DomainError(
+            "coupon_valid_days", _("信用券有效期应在1到3660天之间。"), field="coupon_valid_days"
+        )
     for key, choices in (
         ("carry_over", CarryOver),
         ("blacklist_grade", Grade),

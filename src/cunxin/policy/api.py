@@ -60,6 +60,7 @@ class PolicyOut(Schema):
     demonstration_grade: str
     volunteer_hours_approved: bool
     daily_wage_fen: int
+    coupon_valid_days: int
     change_reason: str
 
 

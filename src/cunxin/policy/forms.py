@@ -50,6 +50,7 @@ class PolicyForm(forms.Form):
                     "repair_min_months",
                     "stars_per_month",
                     "daily_wage_fen",
+                    "coupon_valid_days",
                 )
             },
         }

@@ -102,6 +102,7 @@ class CreditPolicy(Versioned):
     coupon_fen_per_point = models.PositiveIntegerField(
         _("每积分兑换信用券金额（单位：分）"), default=1000
     )
+    coupon_valid_days = models.PositiveSmallIntegerField(_("信用券有效期（天）"), default=365)
     carry_over = models.CharField(
         _("结转方式"), max_length=16, choices=CarryOver.choices, default=CarryOver.KEEP
     )
@@ -181,6 +182,9 @@ class CreditPolicy(Versioned):
             models.CheckConstraint(condition=Q(notice_days__gte=1), name="policy_notice_days"),
             models.CheckConstraint(
                 condition=Q(coupon_fen_per_point__gte=1), name="policy_coupon_rate_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(coupon_valid_days__gte=1), name="policy_coupon_valid_days_positive"
             ),
             models.CheckConstraint(
                 condition=Q(publish_weekday__lte=6), name="policy_publish_weekday"

@@ -110,6 +110,10 @@ LINE_LABELS = {
     "record.reversal": gettext_lazy("更正生效"),
     "record.expiry": gettext_lazy("有效期满，不再计入信用分"),
     "carry_over": gettext_lazy("期末结转"),
+    # Spending (shop, coupons) posts its own kinds; the statement names them.
+    "shop.redeem": gettext_lazy("信用超市兑换"),
+    "shop.cancel": gettext_lazy("信用超市兑换撤销，积分退回"),
+    "coupon.convert": gettext_lazy("兑换信用券"),
 }
 
 

@@ -29,6 +29,8 @@ NAV: list[tuple[str, Any, Perm, bool]] = [
     ("volunteering:index", _("志愿服务"), Perm.VIEW_VOLUNTEERING, False),
     ("honours:index", _("表彰"), Perm.VIEW_HONOURS, True),
     ("carryover:index", _("结转"), Perm.CARRY_OVER, True),
+    ("coupons:mine", _("信用券"), Perm.USE_POINTS, False),
+    ("coupons:figures", _("信用券统计"), Perm.VIEW_COUPONS, True),
     ("accounts:users", _("账号"), Perm.VIEW_USERS, True),
     ("web:audit", _("操作记录"), Perm.VIEW_AUDIT, True),
 ]

@@ -178,6 +178,7 @@ def test_the_policy_pages_show_and_edit_versions(policy_world: World) -> None:
         "stars_per_month": 3,
         "demonstration_grade": "AAA",
         "daily_wage_fen": 15000,
+        "coupon_valid_days": 180,
         "effective_from": TODAY.isoformat(),
         "change_reason": "缩短公示期",
     }
@@ -189,6 +190,7 @@ def test_the_policy_pages_show_and_edit_versions(policy_world: World) -> None:
     assert "每月 3 名" in page
     assert "全户 AAA 级及以上" in page
     assert "折算日工资 150 元" in page
+    assert "有效期 180 天" in page
     bad = client.post(
         f"/policy/edit/?region={w.town.pk}", {**data, "aa_min": 2000}
     ).content.decode()

@@ -1,0 +1,1 @@
+"""State changes of coupons: conversion, gifts and expiry (spending is ``coupons.spending``)."""
