@@ -31,6 +31,7 @@ NAV: list[tuple[str, Any, Perm, bool]] = [
     ("carryover:index", _("结转"), Perm.CARRY_OVER, True),
     ("coupons:mine", _("信用券"), Perm.USE_POINTS, False),
     ("coupons:figures", _("信用券统计"), Perm.VIEW_COUPONS, True),
+    ("fund:index", _("信用基金"), Perm.VIEW_FUND, True),
     ("accounts:users", _("账号"), Perm.VIEW_USERS, True),
     ("web:audit", _("操作记录"), Perm.VIEW_AUDIT, True),
 ]
