@@ -22,6 +22,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from cunxin.core.http import paginate
+from cunxin.fund.selectors import public_funds_for
 from cunxin.public.board import region_figures, town_villages, village_board
 from cunxin.public.forms import VerifyForm
 from cunxin.public.poster import qr_data_uri, render_pdf
@@ -159,7 +160,10 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
         "counts": [g.count for g in found.grades],
         "label": _("人数"),
     }
-    return _page("public/board.html", {"board": found, "village": village, "chart": chart})
+    return _page(
+        "public/board.html",
+        {"board": found, "village": village, "chart": chart, "funds": public_funds_for(village)},
+    )
 
 
 @require_safe

@@ -10,10 +10,12 @@ from collections import Counter
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cunxin.conftest import ROSTER_A, World, login, make_id, roster_csv
+from cunxin.fund.tests import helpers as fund_helpers
 from cunxin.people.actions import do_add_resident, do_import_roster, do_update_resident
 from cunxin.people.models import Household, Resident, ResidentStatus
 from cunxin.policy.actions import do_save_policy
@@ -560,3 +562,16 @@ def test_scoring_age_is_counted_in_whole_years(
     assert born_on_or_before(today, years) == latest
     assert age_on(latest, today) == years
     assert age_on(latest + datetime.timedelta(days=1), today) == years - 1
+
+
+def test_the_board_links_the_report_of_the_fund_that_serves_the_village(
+    policy_world: World,
+) -> None:
+    w = policy_world
+    assert "信用基金" not in _text(_get(board_url(w)))  # no fund yet: no panel
+    town_fund = fund_helpers.fund(w)
+    page = _get(board_url(w))
+    assert town_fund.name in _text(page)
+    assert f'href="/fund/{w.town.code}/report/"' in page
+    # The report is public: the link works without a login.
+    assert Client().get(f"/fund/{w.town.code}/report/").status_code == 200
