@@ -1,8 +1,9 @@
-"""A few months of village life for the demo: records in every state, weekly notices,
-objections upheld and dismissed, a correction, and the ledger they leave behind.
+"""A year of village life for the demo: records in every state, weekly notices, objections
+upheld and dismissed, a correction, volunteer teams and activities whose hours become records,
+the monthly and yearly honours, and the ledger they leave behind.
 
 The clock is moved week by week (``timezone.now`` is patched while the demo is built, and only
-then), so every record, notice and effect carries the date it would have had.
+then), so every record, notice, activity and honour carries the date it would have had.
 """
 
 from __future__ import annotations
@@ -10,17 +11,18 @@ from __future__ import annotations
 import datetime
 import random
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import suppress
 from decimal import Decimal
-from unittest import mock
 
 from django.utils import timezone
 
 from cunxin.accounts.models import User
 from cunxin.core.errors import DomainError
-from cunxin.people.models import Resident
+from cunxin.demo.honours import Honours
+from cunxin.demo.volunteering import Volunteering, town_activity
+from cunxin.demo.world import VillageStaff, clock_at
+from cunxin.honours.ranking import born_by
+from cunxin.people.models import Household, Resident
 from cunxin.policy.models import CatalogueItem, Scoring
 from cunxin.policy.selectors import catalogue_in_force
 from cunxin.records.actions.collect import do_collect, do_collect_team
@@ -39,7 +41,7 @@ DEMO_PASSWORD = "cunxin-demo-2026"
 
 # What collectors record most, by item code (weights): volunteering, tidy courtyards, meetings...
 COMMON_REWARDS = {
-    "PW-R01": 30,
+    "PW-R01": 10,
     "AP-R01": 12,
     "VM-R01": 12,
     "PW-R08": 6,
@@ -58,21 +60,6 @@ OBJECTIONS = [
     ("我觉得分给多了", False, "有签到表和照片为证，记录维持"),
     ("不应该扣分，已经打扫干净了", False, "照片显示当时确有乱倒，事后清理不影响认定，维持"),
 ]
-
-
-@dataclass
-class VillageStaff:
-    village: Region
-    collector: User
-    committee: list[User]
-    villagers: list[User]
-
-
-@contextmanager
-def clock_at(moment: datetime.datetime) -> Iterator[None]:
-    """Make the application believe it is ``moment`` (demo building only)."""
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        yield
 
 
 _CATALOGUES: dict[int, dict[str, CatalogueItem]] = {}
@@ -103,41 +90,60 @@ def _quantity(rng: random.Random, village: Region, code: str, day: datetime.date
 def simulate(
     staff: list[VillageStaff], *, weeks: int, seed: int, end: datetime.datetime
 ) -> dict[str, int]:
-    """Run ``weeks`` weeks of collecting, reviewing and notices up to ``end``; counts by status."""
+    """Run ``weeks`` weeks of village life up to ``end``: collecting, reviewing, notices,
+    objections, volunteer activities and honours; returns the records' counts by status."""
     rng = random.Random(seed)
     _CATALOGUES.clear()
     start = end - datetime.timedelta(weeks=weeks)
-    adults = {
-        s.village.pk: list(
+    for s in staff:
+        s.adults = list(
             Resident.objects.filter(
                 village=s.village,
                 status="active",
                 birth_date__lte=(end - datetime.timedelta(days=365 * 19)).date(),
-            )
+            ).select_related("village")
         )
-        for s in staff
-    }
+        s.exemplary = _exemplary(s, end, first=s is staff[0])
+    # Before the simulated weeks: the teams are set up, the first village rewards its stars.
+    service = [Volunteering.start(rng, s, start) for s in staff]
+    honours = Honours(staff, start=start, end=end)
+    honours.set_rewards(start - datetime.timedelta(days=20))
     for week in range(weeks):
         monday = start + datetime.timedelta(weeks=week)
+        if week == 0:
+            _exemplary_families(staff, monday + datetime.timedelta(days=1, hours=2))
         if week == 1:
             blacklist_story(staff[0], start, weeks)
         if week in (4, 13, 14):
             blacklist_decisions(staff[0], start, weeks, week)
         last_week = week == weeks - 1
-        for s in staff:
-            _collect_week(rng, s, adults[s.village.pk], monday, count=rng.randint(10, 16))
+        review_at = monday + datetime.timedelta(days=5, hours=9)
+        for index, (s, volunteering) in enumerate(zip(staff, service, strict=True)):
+            _collect_week(rng, s, monday, count=rng.randint(2, 4))
+            # Every other week each village holds an activity (about two a month); its hours
+            # are reviewed this weekend if it is over by then, else the next.
+            slot = None
+            if (week + index) % 2 == 0:
+                slot = volunteering.slot(rng, monday, end)
+            elif index == 0 and week == (weeks // 2) | 1:  # an odd week: no activity of its own
+                volunteering.cancelled(rng, monday)
+            if slot is not None and slot.done_at < review_at:
+                volunteering.hold(rng, slot)
+                slot = None
             # Review at the weekend; the last week's records wait partly unreviewed.
-            with clock_at(monday + datetime.timedelta(days=5, hours=9)):
+            with clock_at(review_at):
                 _review(rng, s, leave_some=last_week)
+            if slot is not None:
+                volunteering.hold(rng, slot)
             # Publish on the following Monday, except in the last week (approved, waiting).
             if not last_week:
                 moment = monday + datetime.timedelta(days=7, hours=8)
                 with clock_at(moment), suppress(DomainError):
-                    do_publish_notice(s.village, acting_user=s.committee[0])
+                    do_publish_notice(s.village, acting_user=s.chair)
             # Midweek of the notice a villager objects now and then, and the committee rules; in
             # the first village the story is fixed: one upheld, one dismissed, one still open.
             scripted = {2: 0, 3: 2, weeks - 2: 1} if s is staff[0] else {}
-            if not last_week and week >= 1 and (week in scripted or rng.random() < 0.35):
+            if not last_week and week >= 1 and (week in scripted or rng.random() < 0.3):
                 _object_and_rule(
                     rng,
                     s,
@@ -145,28 +151,93 @@ def simulate(
                     rule=week < weeks - 2,
                     pick=scripted.get(week),
                 )
-        # Every day the scheduler runs the effect job; once a week is enough for the demo.
-        with clock_at(monday + datetime.timedelta(days=7, hours=7)):
+        # Every day the scheduler runs the effect job (after that morning's notices are out:
+        # the notices of a week ago end then); once a week is enough for the demo.
+        with clock_at(min(monday + datetime.timedelta(days=7, hours=9), end)):
             take_effect_due(timezone.now())
             close_finished_notices(timezone.now())
+        # The honours job runs the same day (it opens last month's drafts from the 8th).
+        job = monday + datetime.timedelta(days=7, hours=10)
+        if job <= end:
+            honours.scheduler(job)
         if week == weeks - 4:
             _one_correction(staff[0], monday + datetime.timedelta(days=7, hours=10))
     with clock_at(end):
         take_effect_due(timezone.now())
         close_finished_notices(timezone.now())
+    honours.finish()
+    # Coming up: an activity of the first village, and one the town holds for all villages.
+    service[0].upcoming(rng, end)
+    town_activity(rng, staff, end)
     counts: dict[str, int] = {}
     for status in Status.values:
         counts[status] = Record.objects.filter(status=status).count()
     return counts
 
 
+def _exemplary(s: VillageStaff, end: datetime.datetime, *, first: bool) -> set[int]:
+    """The adults of a few families who volunteer often and are never penalised: two or three
+    adults under 66, nobody coming of age this year (so that every scored member can reach the
+    grade); in the first village the demo villager's family if it fits. Chosen among the first
+    households: the blacklist story takes its people from the last ones."""
+    adults = {r.pk: r for r in s.adults}
+    today = timezone.localtime(end).date()
+    too_old = born_by(today, 66)
+    # Scored in this year's round (18 by its end), yet too young for the simulated months.
+    coming_of_age = datetime.date(today.year - 18, 12, 31)
+    fits: list[Household] = []
+    own = {u.resident.household_id for u in s.villagers if first and u.resident is not None}
+    households = Household.objects.filter(village=s.village).order_by("number")[:60]
+    for household in sorted(households, key=lambda h: h.pk not in own):
+        members = list(Resident.objects.filter(household=household, status="active"))
+        grown = [m for m in members if m.pk in adults]
+        if not 2 <= len(grown) <= 3 or any(m.birth_date <= too_old for m in grown):
+            continue
+        if any(m.pk not in adults and m.birth_date <= coming_of_age for m in members):
+            continue
+        fits.append(household)
+        if len(fits) == EXEMPLARY_FAMILIES:
+            break
+    return {pk for pk, r in adults.items() if r.household_id in {h.pk for h in fits}}
+
+
+EXEMPLARY_FAMILIES = 4
+
+
+def _exemplary_families(staff: list[VillageStaff], moment: datetime.datetime) -> None:
+    """The town's lists of civilised families (文明家庭) and beautiful courtyards (美丽庭院) are
+    out: each adult of the exemplary families is recorded for both."""
+    for s in staff:
+        family = [r for r in s.adults if r.pk in s.exemplary]
+        for code, note in FAMILY_HONOURS:
+            if not family:
+                continue
+            with clock_at(moment):
+                do_collect_team(
+                    client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-{code}-{s.village.code}"),
+                    residents=family,
+                    item_code=code,
+                    quantity=Decimal(1),
+                    behaviour_date=timezone.localdate(),
+                    note=note,
+                    photos=[("公示.jpg", b"\xff\xd8\xff\xe0 demo list \xff\xd9")],
+                    acting_user=s.collector,
+                )
+
+
+# CM-R04 家庭和睦被评为文明家庭, AP-R01 被评为美丽庭院示范户 (both need evidence: the list).
+FAMILY_HONOURS = [
+    ("CM-R04", "街道文明家庭评选结果已公示"),
+    ("AP-R01", "街道美丽庭院示范户评选结果已公示"),
+]
+
+
 def _collect_week(
-    rng: random.Random,
-    s: VillageStaff,
-    people: list[Resident],
-    monday: datetime.datetime,
-    count: int,
+    rng: random.Random, s: VillageStaff, monday: datetime.datetime, count: int
 ) -> None:
+    people = s.adults
+    # The exemplary families are never penalised (that is what makes them exemplary).
+    penalised = [r for r in people if r.pk not in s.exemplary]
     for _ in range(count):
         day_offset = rng.randint(0, 4)
         moment = monday + datetime.timedelta(days=day_offset, hours=rng.randint(0, 9))
@@ -189,7 +260,7 @@ def _collect_week(
                 else:
                     do_collect(
                         client_id=uuid.UUID(int=rng.getrandbits(128)),
-                        resident=rng.choice(people),
+                        resident=rng.choice(penalised if penalty else people),
                         item_code=code,
                         quantity=_quantity(rng, s.village, code, day),
                         behaviour_date=day,
@@ -209,13 +280,21 @@ def _review(rng: random.Random, s: VillageStaff, *, leave_some: bool) -> None:
     waiting = list(Record.objects.filter(village=s.village, status=Status.COLLECTED).order_by("pk"))
     if leave_some:
         waiting = waiting[: len(waiting) // 2]
-    rejected = [r for r in waiting if rng.random() < 0.08]
-    approved = [r for r in waiting if r not in rejected]
-    reviewer = s.committee[0]
-    if rejected:
-        do_reject([r.pk for r in rejected], reason=rng.choice(REJECT_REASONS), acting_user=reviewer)
-    if approved:
-        do_approve([r.pk for r in approved], acting_user=reviewer)
+    # Nobody reviews what they collected: the chair's own records (the honours' rewards) go
+    # to the other member.
+    for reviewer in (s.chair, s.organiser):
+        theirs = [r for r in waiting if r.collected_by_id != reviewer.pk]
+        waiting = [r for r in waiting if r.collected_by_id == reviewer.pk]
+        # Only the collector's entries are ever refused (a blurred photo, a duplicate...): the
+        # hours of an activity were counted at check-out, an honour was confirmed.
+        rejected = {
+            r.pk for r in theirs if r.collected_by_id == s.collector.pk and rng.random() < 0.08
+        }
+        approved = [r.pk for r in theirs if r.pk not in rejected]
+        if rejected:
+            do_reject(sorted(rejected), reason=rng.choice(REJECT_REASONS), acting_user=reviewer)
+        if approved:
+            do_approve(approved, acting_user=reviewer)
 
 
 def _object_and_rule(
@@ -225,7 +304,9 @@ def _object_and_rule(
         lines = list(
             Record.objects.filter(
                 village=s.village, status=Status.IN_NOTICE, notice__ends_at__gt=timezone.now()
-            ).order_by("pk")
+            )
+            .exclude(collected_by=s.chair)  # an honour's reward: the committee's own decision
+            .order_by("pk")
         )
         if not lines or not s.villagers:
             return
@@ -233,7 +314,7 @@ def _object_and_rule(
         objection = do_object(rng.choice(lines), reason=reason, acting_user=rng.choice(s.villagers))
     if rule:
         with clock_at(moment + datetime.timedelta(days=1, hours=2)):
-            do_rule_objection(objection, upheld=upheld, ruling=ruling, acting_user=s.committee[0])
+            do_rule_objection(objection, upheld=upheld, ruling=ruling, acting_user=s.chair)
 
 
 def _one_correction(s: VillageStaff, moment: datetime.datetime) -> None:
@@ -246,6 +327,7 @@ def _one_correction(s: VillageStaff, moment: datetime.datetime) -> None:
             Record.objects.filter(
                 village=s.village, status=Status.EFFECTIVE, reverses__isnull=True, points__gt=0
             )
+            .exclude(resident_id__in=s.exemplary)
             .order_by("pk")
             .first()
         )

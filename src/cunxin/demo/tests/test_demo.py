@@ -1,9 +1,11 @@
+import re
 from collections import Counter
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.utils import timezone
 
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Role
@@ -11,10 +13,35 @@ from cunxin.core import pii
 from cunxin.demo.activity import DEMO_PASSWORD
 from cunxin.demo.build import VILLAGES, build
 from cunxin.demo.people import roster_rows
+from cunxin.honours.models import (
+    Conferral,
+    FlagPick,
+    HouseholdPick,
+    How,
+    Kind,
+    Period,
+    Round,
+    RoundStatus,
+    StarPick,
+)
+from cunxin.honours.selectors import board_honours
+from cunxin.ledger.checks import check_ledger
 from cunxin.people import idnumber
 from cunxin.people.models import Household, Resident
+from cunxin.policy.masking import mask_name
 from cunxin.policy.models import CatalogueItem
+from cunxin.policy.selectors import policy_in_force
+from cunxin.records.models import Record, Status
 from cunxin.regions.models import Level, Region
+from cunxin.volunteering.models import (
+    COMMON_TEAMS,
+    Activity,
+    ActivityStatus,
+    SignUp,
+    SignUpStatus,
+    Team,
+    TeamMember,
+)
 
 
 def test_the_same_seed_gives_the_same_county() -> None:
@@ -40,7 +67,9 @@ def test_generated_people_are_plausible() -> None:
 
 @pytest.mark.django_db
 def test_the_demo_county_is_big_enough_and_everyone_can_log_in() -> None:
-    logins = build(seed=2026, weeks=5)
+    # Seven weeks, whatever today's date, hold a whole past month whose honours the committee
+    # has confirmed, and enough volunteering for the exemplary families to qualify.
+    logins = build(seed=2026, weeks=7)
     assert Region.objects.filter(level=Level.TOWN).count() == 1
     assert Region.objects.filter(level=Level.VILLAGE).count() >= 3
     assert Household.objects.count() >= 300
@@ -52,9 +81,6 @@ def test_the_demo_county_is_big_enough_and_everyone_can_log_in() -> None:
     roles = {role for user in User.objects.all() for role in user.roles()}
     assert roles == set(Role)
     assert {login.role for login in logins} == {str(r.label) for r in Role}
-    from cunxin.ledger.checks import check_ledger
-    from cunxin.records.models import Record, Status
-
     assert set(Record.objects.values_list("status", flat=True)) == set(Status.values)
     assert check_ledger() == []
     for login in logins:
@@ -65,6 +91,91 @@ def test_the_demo_county_is_big_enough_and_everyone_can_log_in() -> None:
             ).status_code
             == 302
         )
+    villages = list(Region.objects.filter(level=Level.VILLAGE).order_by("code"))
+    _check_volunteering(villages)
+    _check_honours(villages)
+    _check_public_board(villages[0])
+
+
+def _check_volunteering(villages: list[Region]) -> None:
+    """Every village has its teams and held activities whose hours became records."""
+    for village in villages:
+        teams = Team.objects.filter(village=village, active=True)
+        assert {t.name for t in teams} == {str(name) for name in COMMON_TEAMS}
+        for team in teams:
+            assert team.leader is not None
+            assert TeamMember.objects.filter(
+                team=team, resident=team.leader, left_on__isnull=True
+            ).exists()
+        held = Activity.objects.filter(region=village, status=ActivityStatus.COMPLETED)
+        assert held.exists()
+        paid = SignUp.objects.filter(activity__in=held, record__isnull=False)
+        assert paid.exists()
+        # The hours went through the catalogue's per-hour items, at the hours worked.
+        for sign_up in paid.select_related("record", "activity"):
+            assert sign_up.record is not None
+            assert sign_up.hours
+            assert sign_up.record.item.code == sign_up.activity.item_code
+            assert sign_up.record.quantity == sign_up.hours
+            assert sign_up.record.behaviour_date == sign_up.activity.day
+    hour_records = Record.objects.filter(
+        pk__in=SignUp.objects.filter(record__isnull=False).values("record_id")
+    )
+    assert Status.EFFECTIVE in set(hour_records.values_list("status", flat=True))
+    statuses = set(SignUp.objects.values_list("status", flat=True))
+    assert statuses == set(SignUpStatus.values)  # waiting lists and withdrawals too
+    assert (
+        Activity.objects.filter(status=ActivityStatus.CANCELLED).exclude(cancel_reason="").exists()
+    )
+    now = timezone.now()
+    upcoming = Activity.objects.filter(status=ActivityStatus.PUBLISHED, starts_at__gt=now)
+    assert upcoming.filter(region__level=Level.VILLAGE).exists()
+    assert upcoming.filter(region__level=Level.TOWN).exists()  # on every village's calendar
+
+
+def _check_honours(villages: list[Region]) -> None:
+    """A confirmed month with stars and a red flag in every village, demonstration
+    households, this month's draft, and the first village's stars rewarded."""
+    this_month = timezone.localdate().replace(day=1)
+    for village in villages:
+        confirmed = Round.objects.filter(
+            village=village, period=Period.MONTH, status=RoundStatus.CONFIRMED
+        )
+        assert StarPick.objects.filter(round__in=confirmed).exists()
+        assert FlagPick.objects.filter(round__in=confirmed).exists()
+        assert Round.objects.filter(
+            village=village, period=Period.MONTH, starts_on=this_month, status=RoundStatus.DRAFT
+        ).exists()
+    assert HouseholdPick.objects.filter(
+        round__period=Period.YEAR, round__status=RoundStatus.CONFIRMED, struck=False
+    ).exists()
+    rewarded = Conferral.objects.filter(
+        round__village=villages[0], kind=Kind.STAR, record__isnull=False
+    )
+    assert rewarded.exists()
+    # Only the first village rewards its stars.
+    assert not (
+        Conferral.objects.filter(kind=Kind.STAR, record__isnull=False)
+        .exclude(round__village=villages[0])
+        .exists()
+    )
+    swapped = StarPick.objects.filter(round__village=villages[0], how=How.SWAP)
+    assert swapped.exclude(reason="").exists()
+
+
+def _check_public_board(village: Region) -> None:
+    """The village's public board answers, and names its stars masked."""
+    policy = policy_in_force(village, timezone.localdate())
+    assert policy is not None
+    stars = board_honours(village, timezone.localdate()).stars
+    assert stars
+    page = Client(HTTP_HOST="127.0.0.1").get(f"/public/{village.code}/")
+    assert page.status_code == 200
+    shown = re.search(r'<ol class="cx-stars">(.*?)</ol>', page.content.decode(), re.S)
+    assert shown is not None
+    names = re.findall(r"<li>(.*?)</li>", shown.group(1))
+    assert names == [mask_name(star.name, policy.name_masking) for star in stars]
+    assert names[0] != stars[0].name
 
 
 @pytest.mark.django_db

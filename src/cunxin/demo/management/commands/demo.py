@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--reset", action="store_true", help="empty the database first")
-        parser.add_argument("--weeks", type=int, default=16, help="weeks of simulated activity")
+        parser.add_argument("--weeks", type=int, default=52, help="weeks of simulated activity")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if User.objects.exists():
