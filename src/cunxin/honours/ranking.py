@@ -64,7 +64,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from cunxin.blacklist.models import ACTIVE, BlacklistCase
-from cunxin.honours.models import Period, Round, RoundStatus, StarPick
+from cunxin.honours.models import Conferral, Period, Round, RoundStatus, StarPick
 from cunxin.people.models import Household, Resident, ResidentStatus
 from cunxin.policy.models import CreditPolicy, Direction, Scoring
 from cunxin.records.models import Record, Status
@@ -153,9 +153,18 @@ FIGURES: dict[str, Any] = {
 
 
 def effective_between(first: datetime.date, last: datetime.date) -> QuerySet[Record]:
-    """Effective records whose behaviour lies in the period."""
+    """Effective records whose behaviour lies in the period, honour rewards left out.
+
+    The reward an honour brings (and the reversal of a withdrawn one) is dated on the day the
+    round is confirmed, in the next month: counted, it would make last month's stars this
+    month's stars too. Honours are for what people did, not for having been honoured.
+    """
+    rewards = Conferral.objects.filter(record__isnull=False)
     return Record.objects.filter(
         status=Status.EFFECTIVE, behaviour_date__gte=first, behaviour_date__lte=last
+    ).exclude(
+        Exists(rewards.filter(record_id=OuterRef("pk")))
+        | Exists(rewards.filter(record_id=OuterRef("reverses_id")))
     )
 
 

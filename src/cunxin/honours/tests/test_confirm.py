@@ -6,9 +6,11 @@ import datetime
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from cunxin.conftest import World
 from cunxin.core.errors import Conflict, DomainError, Forbidden
+from cunxin.honours import ranking
 from cunxin.honours.actions import (
     do_confirm_round,
     do_open_round,
@@ -21,11 +23,16 @@ from cunxin.honours.selectors import board_honours
 from cunxin.honours.tests.helpers import (
     THIS_MONTH,
     TODAY,
+    effective,
     month_world,
     names,
     open_last_month,
 )
 from cunxin.notifications.models import Message
+from cunxin.policy.selectors import policy_in_force
+from cunxin.records.actions.effect import take_effect_due
+from cunxin.records.actions.notices import do_publish_notice
+from cunxin.records.actions.review import do_approve
 from cunxin.records.models import Record, Status
 
 
@@ -213,3 +220,29 @@ def test_a_year_is_confirmed_from_december(policy_world: World) -> None:
             do_confirm_round(r, acting_user=w.committee_a)
     assert early.value.code == "too_early"
     assert str(early.value) == f"{TODAY.year}年度的评选要到{TODAY.year}-12-01才能确认。"
+
+
+def test_an_honours_reward_does_not_count_towards_the_next_months_honours(
+    policy_world: World,
+) -> None:
+    """The reward is dated the day the round is confirmed, in the next month: counting it would
+    make last month's stars this month's stars again, for having been honoured."""
+    w = policy_world
+    month_world(w)
+    do_set_reward(w.village_a, kind=Kind.STAR, item_code="CM-R15", acting_user=w.committee_a)
+    r = open_last_month(w)
+    do_confirm_round(r, acting_user=w.committee_a)
+    rewards = list(Record.objects.filter(item__code="CM-R15"))
+    assert len(rewards) == 4
+    do_approve([x.pk for x in rewards], acting_user=w.users["admin"])  # not the collector
+    do_publish_notice(w.village_a, acting_user=w.committee_a)
+    take_effect_due(timezone.now() + datetime.timedelta(days=8))
+    assert Record.objects.filter(item__code="CM-R15", status=Status.EFFECTIVE).count() == 4
+    # This month only 李秀英 did something: one good deed of her own.
+    effective(w, [("李秀英", "CM-R01", "1")], day=TODAY)
+    policy = policy_in_force(w.village_a, TODAY)
+    assert policy is not None
+    candidates = ranking.month_candidates(w.village_a, THIS_MONTH, TODAY, policy)
+    assert [c.resident.name for c in candidates] == ["李秀英"]
+    chosen = ranking.choose_stars([w.village_a], THIS_MONTH, TODAY, {w.village_a.pk: policy})
+    assert [f.resident_id for f in chosen.get(w.village_a.pk, [])] == [w.resident("李秀英").pk]
