@@ -1,9 +1,11 @@
 """Scheduled work on honours: last month's drafts are opened in every village.
 
 From ``OPEN_DAY`` of a month, the previous month's round is opened as a draft in every village
-that has a policy and no round for it yet, so the committee finds the candidates ready. By then
-the records of the month's last days have had their week of public notice. Safe to run twice:
-a village with a round for the month is left alone.
+that has a policy and no round for it yet, so the committee finds the candidates ready. Records
+of the month's last days may still be in their public notice then (a weekly notice published up
+to a week after the behaviour, then seven days of notice): they count once the committee
+recomputes the draft, which its page offers until the round is confirmed. Safe to run twice: a
+village with a round for the month is left alone.
 """
 
 from __future__ import annotations
