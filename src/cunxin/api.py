@@ -22,6 +22,7 @@ from cunxin.core.errors import DomainError
 from cunxin.coupons.api import router as coupons_router
 from cunxin.fund.api import router as fund_router
 from cunxin.honours.api import router as honours_router
+from cunxin.merchants.api import router as merchants_router
 from cunxin.notifications.api import router as notifications_router
 from cunxin.people.api import router as people_router
 from cunxin.policy.api import router as policy_router
@@ -114,3 +115,4 @@ api.add_router("/cards/", cards_router)
 api.add_router("/shop/", shop_router)
 api.add_router("/coupons/", coupons_router)
 api.add_router("/fund/", fund_router)
+api.add_router("/merchants/", merchants_router)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "cunxin.shop",
     "cunxin.coupons",
     "cunxin.fund",
+    "cunxin.merchants",
     "cunxin.web",
     "cunxin.demo",
 ]

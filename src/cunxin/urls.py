@@ -20,6 +20,7 @@ urlpatterns = [
     path("shop/", include("cunxin.shop.urls")),
     path("coupons/", include("cunxin.coupons.urls")),
     path("fund/", include("cunxin.fund.urls")),
+    path("merchants/", include("cunxin.merchants.urls")),
     path("public/", include("cunxin.public.urls")),
     path("messages/", include("cunxin.notifications.urls")),
     path("api/", api.urls),

@@ -64,6 +64,9 @@ class Perm(StrEnum):
     MANAGE_CARDS = "cards.manage"
     VIEW_FUND = "fund.view"
     MANAGE_FUND = "fund.manage"
+    VIEW_MERCHANTS = "merchants.view"
+    MANAGE_MERCHANTS = "merchants.manage"
+    SELL = "merchants.sell"
 
 
 class Reach(Enum):
@@ -110,6 +113,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.MANAGE_CARDS: R,
         Perm.VIEW_FUND: R,
         Perm.MANAGE_FUND: R,
+        Perm.VIEW_MERCHANTS: R,
+        Perm.MANAGE_MERCHANTS: R,
     },
     # The village review committee (村信用评审会): reviews, runs notices, rules, blacklists.
     Role.COMMITTEE: {
@@ -132,6 +137,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_COUPONS: R,
         Perm.MANAGE_CARDS: R,
         Perm.VIEW_FUND: R,
+        Perm.VIEW_MERCHANTS: R,
     },
     # A collector signs up and checks in the villagers who have no phone.
     Role.COLLECTOR: {**_STAFF_READ, Perm.COLLECT_RECORDS: R, Perm.SIGN_UP: R, Perm.CHECK_IN: R},
@@ -142,6 +148,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_POLICY: R,
         Perm.VIEW_SHOP: R,
         Perm.REDEEM: R,
+        Perm.VIEW_MERCHANTS: R,
+        Perm.SELL: R,
     },
     # The catalogue is public to the village (step 2 of seed 000: publicity); people are not.
     # A villager objects to lines of their village's notice, and sees their own records.
@@ -160,6 +168,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         # Their own code, coupons and gifts.
         Perm.USE_POINTS: S,
         Perm.VIEW_COUPONS: S,
+        # Where coupons are taken and what discount each grade gets.
+        Perm.VIEW_MERCHANTS: R,
     },
 }
 

@@ -1,0 +1,1 @@
+"""Models of the merchants app (issue 5: spending points)."""
