@@ -1,0 +1,212 @@
+"""Who is paying: the public contract the shop and the merchants call.
+
+A customer shows a pay code (付款码: a short-lived signed code, scanned from the phone or typed
+from the digits under the QR) or a 诚信卡 with its PIN. ``identify`` checks it and says who it
+is, without using anything up; the caller's payment action then calls ``consume`` inside its
+own transaction, so the code is spent exactly when the payment commits.
+
+The code is all digits, 18 for a small resident id (like a WeChat pay code), so a keeper can
+type it and any scanner reads it::
+
+    time (5)  nonce (4)  resident id (1–12)  signature (8)
+
+The time is the issue second since 2026-01-01 UTC, shown modulo 100,000 (about 28 hours); the
+reader takes the latest such second not after now. The signature is Django's signing (HMAC-SHA256
+with SECRET_KEY and this module's salt) over the *full* time, the nonce and the resident id,
+reduced to 8 digits: a code older than the wrap-around no longer matches its signature, so it
+cannot pass for a fresh one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.hashers import check_password
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cunxin.accounts.permissions import Perm
+from cunxin.cards import pins
+from cunxin.cards.models import MAX_PIN_TRIES, Card, CardStatus, UsedCode
+from cunxin.cards.numbers import clean_number, number_hash
+from cunxin.core.errors import Conflict, DomainError, Forbidden
+from cunxin.core.scoping import scope_of
+from cunxin.people.models import Resident, ResidentStatus
+
+SALT = "cunxin.cards.pay-code"
+CODE_VALID = datetime.timedelta(seconds=90)
+CODE_REFRESH = datetime.timedelta(seconds=60)
+_EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+_TIME_DIGITS, _NONCE_DIGITS, _SIG_DIGITS, _ID_DIGITS = 5, 4, 8, 12
+_WRAP = 10**_TIME_DIGITS
+# Clocks of the phone-facing server and the till's server may differ a little.
+_SKEW = 30
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A customer identified by a pay code or a card; ``nonce`` is the code's ("" for a card)."""
+
+    resident: Resident
+    via: str  # "code" or "card"
+    nonce: str = ""
+
+
+def _signature(payload: str, salt: str = SALT) -> str:
+    raw = signing.Signer(salt=salt, algorithm="sha256").signature(payload)
+    number = int.from_bytes(signing.b64_decode(raw.encode()), "big")
+    return f"{number % 10**_SIG_DIGITS:0{_SIG_DIGITS}d}"
+
+
+def _signed_text(resident_id: int, issued: int, nonce: int) -> str:
+    return f"{issued}.{nonce}.{resident_id}"
+
+
+def sign_code(resident_id: int, issued_at: datetime.datetime, nonce: int, salt: str = SALT) -> str:
+    """The code for these parts (issue_code picks a fresh nonce; tests forge with other salts)."""
+    issued = int((issued_at - _EPOCH).total_seconds())
+    visible = f"{issued % _WRAP:0{_TIME_DIGITS}d}{nonce:0{_NONCE_DIGITS}d}{resident_id}"
+    return visible + _signature(_signed_text(resident_id, issued, nonce), salt)
+
+
+def issue_code(resident: Resident) -> tuple[str, datetime.datetime]:
+    """A fresh pay code for the resident, and when it expires."""
+    now = timezone.now().replace(microsecond=0)
+    code = sign_code(resident.pk, now, secrets.randbelow(10**_NONCE_DIGITS))
+    return code, now + CODE_VALID
+
+
+def _forged() -> DomainError:
+    return DomainError("code_forged", _("付款码无效，请让村民刷新后重新出示。"), field="code")
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    resident_id: int
+    issued_at: datetime.datetime
+    nonce: str
+
+
+def _parse(code: str) -> _Parsed:
+    digits = clean_number(code)
+    fixed = _TIME_DIGITS + _NONCE_DIGITS + _SIG_DIGITS
+    if not digits.isascii() or not digits.isdigit():
+        raise _forged()
+    if not fixed < len(digits) <= fixed + _ID_DIGITS:
+        raise _forged()
+    body, sig = digits[:-_SIG_DIGITS], digits[-_SIG_DIGITS:]
+    shown_time = int(body[:_TIME_DIGITS])
+    nonce = int(body[_TIME_DIGITS : _TIME_DIGITS + _NONCE_DIGITS])
+    rid = body[_TIME_DIGITS + _NONCE_DIGITS :]
+    if rid.startswith("0"):
+        raise _forged()
+    latest = int((timezone.now() - _EPOCH).total_seconds()) + _SKEW
+    issued = latest - (latest - shown_time) % _WRAP
+    if not secrets.compare_digest(sig, _signature(_signed_text(int(rid), issued, nonce))):
+        raise _forged()
+    # The nonce as stored: resident, full time and random part together are unique forever.
+    return _Parsed(int(rid), _EPOCH + datetime.timedelta(seconds=issued), f"{rid}.{issued}.{nonce}")
+
+
+def _reachable(resident: Resident, acting_user: Any) -> None:
+    """Refuse a customer of a village the acting user cannot redeem in."""
+    if not scope_of(acting_user, Perm.REDEEM).covers_region(resident.village.code):
+        raise Forbidden("customer_elsewhere", _("这位村民不属于您服务的村，不能在此使用积分。"))
+
+
+def _active(resident: Resident) -> Resident:
+    if resident.status != ResidentStatus.ACTIVE:
+        raise DomainError("customer_inactive", _("这位村民已不在册，不能使用积分。"))
+    return resident
+
+
+def _by_code(code: str, acting_user: Any) -> Customer:
+    parsed = _parse(code)
+    resident = Resident.objects.select_related("village").filter(pk=parsed.resident_id).first()
+    if resident is None:
+        raise _forged()
+    if timezone.now() > parsed.issued_at + CODE_VALID:
+        raise DomainError("code_expired", _("付款码已过期，请让村民刷新后重新出示。"), field="code")
+    _reachable(resident, acting_user)
+    if UsedCode.objects.filter(nonce=parsed.nonce).exists():
+        raise DomainError(
+            "code_used", _("这个付款码已经用过了，请让村民刷新后重新出示。"), field="code"
+        )
+    return Customer(resident=_active(resident), via="code", nonce=parsed.nonce)
+
+
+def _by_card(card_number: str, pin: str, acting_user: Any) -> Customer:
+    pins.flush(acting_user=acting_user)
+    digits = clean_number(card_number)
+    card = (
+        Card.objects.select_related("resident__village")
+        .filter(status=CardStatus.ACTIVE, number_hash=number_hash(digits))
+        .first()
+    )
+    if card is None or not digits.isdigit():
+        raise DomainError(
+            "card_unknown", _("这张卡没有绑定村民，请核对卡号。"), field="card_number"
+        )
+    # Scope before the PIN: a keeper elsewhere must not be able to use up someone's tries.
+    _reachable(card.resident, acting_user)
+    locked = _("这张卡已锁定（密码连续输错%(max)d次），请联系村信用评审会解锁。")
+    if card.locked or pins.failures(card) >= MAX_PIN_TRIES:
+        raise DomainError("card_locked", locked, field="pin", params={"max": MAX_PIN_TRIES})
+    if not check_password(pin or "", card.pin_hash):
+        pins.count_wrong_pin(card, acting_user=acting_user)
+        card.refresh_from_db(fields=["failed_pins", "locked_at"])
+        left = MAX_PIN_TRIES - pins.failures(card)
+        if left <= 0:
+            raise DomainError("card_locked", locked, field="pin", params={"max": MAX_PIN_TRIES})
+        raise DomainError(
+            "pin_wrong", _("密码错误，还可以再试%(left)d次。"), field="pin", params={"left": left}
+        )
+    pins.clear_failures(card)
+    return Customer(resident=_active(card.resident), via="card")
+
+
+def identify(*, code: str = "", card_number: str = "", pin: str = "", acting_user: Any) -> Customer:
+    """The customer behind a pay code, or a card number and PIN; uses nothing up.
+
+    Refusals: code_forged, code_expired, code_used, card_unknown, card_locked, pin_wrong (with
+    the tries left), customer_missing (nothing given), customer_inactive (moved out), and
+    Forbidden customer_elsewhere for a villager the acting user cannot reach with Perm.REDEEM.
+    A wrong PIN is counted durably even if the caller's transaction rolls back.
+    """
+    if code.strip():
+        return _by_code(code, acting_user)
+    if card_number.strip():
+        return _by_card(card_number, pin, acting_user)
+    raise DomainError("customer_missing", _("请扫描村民的付款码，或刷诚信卡并输入密码。"))
+
+
+def consume(customer: Customer) -> None:
+    """Spend the customer's code inside the caller's transaction; a card has nothing to spend.
+
+    A second consume of the same code (two keepers at once, a double click) raises Conflict
+    code_used; if the caller's transaction rolls back, the code stays usable until it expires.
+    """
+    if customer.via != "code":
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("consume must run inside the payment's transaction")
+    issued = _parse_issued(customer.nonce)
+    try:
+        # A savepoint, so that PostgreSQL's transaction survives the refused insert.
+        with transaction.atomic():
+            UsedCode.objects.create(
+                nonce=customer.nonce, resident=customer.resident, issued_at=issued
+            )
+    except IntegrityError:
+        raise Conflict(
+            "code_used", _("这个付款码已经用过了，请让村民刷新后重新出示。"), field="code"
+        ) from None
+
+
+def _parse_issued(nonce: str) -> datetime.datetime:
+    return _EPOCH + datetime.timedelta(seconds=int(nonce.split(".")[1]))
