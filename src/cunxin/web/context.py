@@ -28,6 +28,7 @@ NAV: list[tuple[str, Any, Perm, bool]] = [
     ("blacklist:index", _("黑名单"), Perm.MANAGE_BLACKLIST, True),
     ("volunteering:index", _("志愿服务"), Perm.VIEW_VOLUNTEERING, False),
     ("honours:index", _("表彰"), Perm.VIEW_HONOURS, True),
+    ("shop:index", _("信用超市"), Perm.VIEW_SHOP, True),
     ("carryover:index", _("结转"), Perm.CARRY_OVER, True),
     ("coupons:mine", _("信用券"), Perm.USE_POINTS, False),
     ("coupons:figures", _("信用券统计"), Perm.VIEW_COUPONS, True),

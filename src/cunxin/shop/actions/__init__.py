@@ -1,0 +1,1 @@
+"""State changes of the shop: ``catalogue`` (shops, keepers, goods, stock) and ``redeem``."""
