@@ -147,3 +147,6 @@ def test_a_villager_sees_their_own_page(world: World) -> None:
     page = client.get("/people/me/").content.decode()
     assert "张三" in page
     assert "李秀英" not in page
+    # What a villager spends with is one tap away: the pay code and the coupons.
+    assert 'href="/cards/my-code/"' in page
+    assert 'href="/coupons/"' in page
