@@ -37,6 +37,7 @@ from cunxin.cards.numbers import clean_number, number_hash
 from cunxin.core.errors import Conflict, DomainError, Forbidden
 from cunxin.core.scoping import scope_of
 from cunxin.people.models import Resident, ResidentStatus
+from cunxin.regions.models import Region
 
 SALT = "cunxin.cards.pay-code"
 CODE_VALID = datetime.timedelta(seconds=90)
@@ -113,9 +114,16 @@ def _parse(code: str) -> _Parsed:
     return _Parsed(int(rid), _EPOCH + datetime.timedelta(seconds=issued), f"{rid}.{issued}.{nonce}")
 
 
-def _reachable(resident: Resident, acting_user: Any) -> None:
-    """Refuse a customer of a village the acting user cannot redeem in."""
-    if not scope_of(acting_user, Perm.REDEEM).covers_region(resident.village.code):
+def _reachable(resident: Resident, acting_user: Any, serves: Region | None) -> None:
+    """Refuse a customer outside the area served: the region the caller names (a merchant's
+    town or county), or else the villages the acting user may redeem in (a village shop)."""
+    code = resident.village.code
+    inside = (
+        code.startswith(serves.prefix)
+        if serves is not None
+        else scope_of(acting_user, Perm.REDEEM).covers_region(code)
+    )
+    if not inside:
         raise Forbidden("customer_elsewhere", _("这位村民不属于您服务的村，不能在此使用积分。"))
 
 
@@ -125,14 +133,14 @@ def _active(resident: Resident) -> Resident:
     return resident
 
 
-def _by_code(code: str, acting_user: Any) -> Customer:
+def _by_code(code: str, acting_user: Any, serves: Region | None) -> Customer:
     parsed = _parse(code)
     resident = Resident.objects.select_related("village").filter(pk=parsed.resident_id).first()
     if resident is None:
         raise _forged()
     if timezone.now() > parsed.issued_at + CODE_VALID:
         raise DomainError("code_expired", _("付款码已过期，请让村民刷新后重新出示。"), field="code")
-    _reachable(resident, acting_user)
+    _reachable(resident, acting_user, serves)
     if UsedCode.objects.filter(nonce=parsed.nonce).exists():
         raise DomainError(
             "code_used", _("这个付款码已经用过了，请让村民刷新后重新出示。"), field="code"
@@ -140,7 +148,7 @@ def _by_code(code: str, acting_user: Any) -> Customer:
     return Customer(resident=_active(resident), via="code", nonce=parsed.nonce)
 
 
-def _by_card(card_number: str, pin: str, acting_user: Any) -> Customer:
+def _by_card(card_number: str, pin: str, acting_user: Any, serves: Region | None) -> Customer:
     pins.flush(acting_user=acting_user)
     digits = clean_number(card_number)
     card = (
@@ -153,7 +161,7 @@ def _by_card(card_number: str, pin: str, acting_user: Any) -> Customer:
             "card_unknown", _("这张卡没有绑定村民，请核对卡号。"), field="card_number"
         )
     # Scope before the PIN: a keeper elsewhere must not be able to use up someone's tries.
-    _reachable(card.resident, acting_user)
+    _reachable(card.resident, acting_user, serves)
     locked = _("这张卡已锁定（密码连续输错%(max)d次），请联系村信用评审会解锁。")
     if card.locked or pins.failures(card) >= MAX_PIN_TRIES:
         raise DomainError("card_locked", locked, field="pin", params={"max": MAX_PIN_TRIES})
@@ -170,18 +178,26 @@ def _by_card(card_number: str, pin: str, acting_user: Any) -> Customer:
     return Customer(resident=_active(card.resident), via="card")
 
 
-def identify(*, code: str = "", card_number: str = "", pin: str = "", acting_user: Any) -> Customer:
+def identify(
+    *,
+    code: str = "",
+    card_number: str = "",
+    pin: str = "",
+    acting_user: Any,
+    serves: Region | None = None,
+) -> Customer:
     """The customer behind a pay code, or a card number and PIN; uses nothing up.
 
     Refusals: code_forged, code_expired, code_used, card_unknown, card_locked, pin_wrong (with
     the tries left), customer_missing (nothing given), customer_inactive (moved out), and
-    Forbidden customer_elsewhere for a villager the acting user cannot reach with Perm.REDEEM.
-    A wrong PIN is counted durably even if the caller's transaction rolls back.
+    Forbidden customer_elsewhere for a villager outside ``serves`` (a merchant's town or county;
+    the caller has checked the acting user works there) or, without it, outside the villages the
+    acting user may redeem in (Perm.REDEEM: a village shop's keeper). A wrong PIN is counted durably even if the caller's transaction rolls back.
     """
     if code.strip():
-        return _by_code(code, acting_user)
+        return _by_code(code, acting_user, serves)
     if card_number.strip():
-        return _by_card(card_number, pin, acting_user)
+        return _by_card(card_number, pin, acting_user, serves)
     raise DomainError("customer_missing", _("请扫描村民的付款码，或刷诚信卡并输入密码。"))
 
 

@@ -33,6 +33,8 @@ NAV: list[tuple[str, Any, Perm, bool]] = [
     ("coupons:mine", _("信用券"), Perm.USE_POINTS, False),
     ("coupons:figures", _("信用券统计"), Perm.VIEW_COUPONS, True),
     ("fund:index", _("信用基金"), Perm.VIEW_FUND, True),
+    ("merchants:index", _("合作商家"), Perm.VIEW_MERCHANTS, True),
+    ("merchants:figures", _("商家消费统计"), Perm.VIEW_COUPONS, True),
     ("cards:my_code", _("付款码"), Perm.USE_POINTS, False),
     ("cards:cards", _("诚信卡"), Perm.MANAGE_CARDS, True),
     ("accounts:users", _("账号"), Perm.VIEW_USERS, True),

@@ -1,0 +1,302 @@
+"""Merchants join and leave: apply, approve or refuse, suspend and resume; staff; discounts.
+
+Every action locks the merchant's row first, so two clerks deciding at once queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cunxin.accounts.models import RoleAssignment
+from cunxin.accounts.permissions import Perm, Role
+from cunxin.core import audit
+from cunxin.core.errors import Conflict, DomainError, Forbidden
+from cunxin.core.scoping import require, scope_of
+from cunxin.merchants import workflow
+from cunxin.merchants.licence import clean_licence
+from cunxin.merchants.models import (
+    MAX_DISCOUNT_PERCENT,
+    Discount,
+    Merchant,
+    MerchantStaff,
+    MerchantStatus,
+)
+from cunxin.policy.models import Grade
+from cunxin.regions.models import Level, Region
+
+MERCHANT_LEVELS = (Level.COUNTY, Level.TOWN)
+
+
+def _text(value: str, *, field: str, limit: int, required: str | None = None) -> str:
+    value = " ".join((value or "").split())
+    if required is not None and not value:
+        raise DomainError(f"{field}_required", required, field=field)
+    if len(value) > limit:
+        raise DomainError(f"{field}_too_long", _("不超过%(n)d个字。") % {"n": limit}, field=field)
+    return value
+
+
+def _phone(value: str) -> str:
+    phone = "".join((value or "").split()).replace("-", "")
+    if not phone:
+        raise DomainError("phone_required", _("请填写联系电话。"), field="phone")
+    if not phone.isascii() or not phone.isdigit() or not 7 <= len(phone) <= 12:
+        raise DomainError(
+            "phone_invalid", _("联系电话应为手机号或座机号（7至12位数字）。"), field="phone"
+        )
+    return phone
+
+
+def _reason(reason: str) -> str:
+    return _text(reason, field="reason", limit=200, required=_("请填写原因。"))
+
+
+def may_apply(user: Any, region: Region) -> bool:
+    """The credit centre of the region, or a keeper of one of its villages."""
+    if scope_of(user, Perm.MANAGE_MERCHANTS).covers_region(region.code):
+        return True
+    sell = scope_of(user, Perm.SELL)
+    return sell.everything or any(p.startswith(region.prefix) for p in sell.region_prefixes)
+
+
+def may_manage(user: Any, merchant: Merchant) -> bool:
+    return scope_of(user, Perm.MANAGE_MERCHANTS).covers_region(merchant.region.code)
+
+
+def is_staff(user: Any, merchant: Merchant) -> bool:
+    """A keeper attached to the merchant who still holds the keeper role in its area."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    sell = scope_of(user, Perm.SELL)
+    if sell.everything:
+        return True
+    if not any(p.startswith(merchant.region.prefix) for p in sell.region_prefixes):
+        return False
+    return MerchantStaff.objects.filter(merchant=merchant, user_id=user.pk).exists()
+
+
+def _lock(merchant: Merchant) -> Merchant:
+    locked: Merchant = (
+        Merchant.objects.select_for_update(of=("self",))
+        .select_related("region")
+        .get(pk=merchant.pk)
+    )
+    return locked
+
+
+@transaction.atomic
+def do_apply_merchant(
+    region: Region,
+    *,
+    name: str,
+    address: str,
+    licence_no: str,
+    phone: str,
+    acting_user: Any,
+) -> Merchant:
+    """A merchant applies to serve a town or county (a keeper for their own business, who then
+    sells there; or the credit centre on the merchant's behalf); nothing sells until approved."""
+    if region.level not in MERCHANT_LEVELS:
+        raise DomainError(
+            "merchant_region", _("合作商家服务的区域应为镇（街道）或县（区）。"), field="region"
+        )
+    if not may_apply(acting_user, region):
+        raise Forbidden("forbidden", _("您没有权限进行此操作。"))
+    name = _text(name, field="name", limit=60, required=_("请填写商家名称。"))
+    address = _text(address, field="address", limit=120, required=_("请填写地址。"))
+    licence = clean_licence(licence_no)
+    phone = _phone(phone)
+    if Merchant.objects.filter(licence_no=licence).exists():
+        raise Conflict(
+            "licence_taken",
+            _("这个统一社会信用代码已经登记过，请勿重复申请。"),
+            field="licence_no",
+        )
+    merchant = Merchant.objects.create(
+        region=region,
+        name=name,
+        address=address,
+        licence_no=licence,
+        phone=phone,
+        applied_by=acting_user,
+    )
+    if not scope_of(acting_user, Perm.SELL).empty and not may_manage(acting_user, merchant):
+        MerchantStaff.objects.create(merchant=merchant, user=acting_user)
+    audit.record(
+        acting_user,
+        "merchants.apply",
+        merchant,
+        region_code=region.code,
+        after=audit.snapshot(merchant),
+    )
+    return merchant
+
+
+def _change_status(
+    merchant: Merchant, to: str, *, reason: str, action: str, acting_user: Any
+) -> Merchant:
+    require(acting_user, Perm.MANAGE_MERCHANTS, merchant.region.code)
+    merchant = _lock(merchant)
+    workflow.check(merchant.status, to)
+    before = audit.snapshot(merchant)
+    merchant.status = to
+    merchant.status_reason = reason
+    fields = ["status", "status_reason"]
+    if action in ("merchants.approve", "merchants.refuse"):
+        merchant.decided_by = acting_user
+        merchant.decided_at = timezone.now()
+        fields += ["decided_by", "decided_at"]
+    merchant.save(update_fields=fields)
+    old, new = audit.changed(before, audit.snapshot(merchant))
+    audit.record(
+        acting_user,
+        action,
+        merchant,
+        region_code=merchant.region.code,
+        before=old,
+        after=new,
+        reason=reason,
+    )
+    return merchant
+
+
+@transaction.atomic
+def do_approve_merchant(merchant: Merchant, *, acting_user: Any) -> Merchant:
+    """The credit centre approves an application: the merchant may sell."""
+    return _change_status(
+        merchant,
+        MerchantStatus.ACTIVE,
+        reason="",
+        action="merchants.approve",
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def do_refuse_merchant(merchant: Merchant, *, reason: str, acting_user: Any) -> Merchant:
+    """The credit centre refuses an application, saying why."""
+    return _change_status(
+        merchant,
+        MerchantStatus.REFUSED,
+        reason=_reason(reason),
+        action="merchants.refuse",
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def do_suspend_merchant(merchant: Merchant, *, reason: str, acting_user: Any) -> Merchant:
+    """Stop a merchant selling (its unsettled coupons are still settled), saying why."""
+    return _change_status(
+        merchant,
+        MerchantStatus.SUSPENDED,
+        reason=_reason(reason),
+        action="merchants.suspend",
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def do_resume_merchant(merchant: Merchant, *, acting_user: Any) -> Merchant:
+    """Let a suspended merchant sell again."""
+    return _change_status(
+        merchant,
+        MerchantStatus.ACTIVE,
+        reason="",
+        action="merchants.resume",
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def do_add_staff(merchant: Merchant, user: Any, *, acting_user: Any) -> MerchantStaff:
+    """Attach a keeper of a village the merchant serves; they may then sell at its counter."""
+    require(acting_user, Perm.MANAGE_MERCHANTS, merchant.region.code)
+    merchant = _lock(merchant)
+    keeper_in_area = RoleAssignment.objects.filter(
+        user=user, role=Role.KEEPER, region__code__startswith=merchant.region.prefix
+    ).exists()
+    if not keeper_in_area:
+        raise DomainError(
+            "staff_not_keeper",
+            _("只能添加本商家服务区域内持有“商家”角色的账号。"),
+            field="user",
+        )
+    if MerchantStaff.objects.filter(merchant=merchant, user=user).exists():
+        raise Conflict("staff_exists", _("此人已是本商家的收银员。"), field="user")
+    staff = MerchantStaff.objects.create(merchant=merchant, user=user)
+    audit.record(
+        acting_user,
+        "merchants.add_staff",
+        staff,
+        region_code=merchant.region.code,
+        after=audit.snapshot(staff),
+    )
+    return staff
+
+
+@transaction.atomic
+def do_remove_staff(staff: MerchantStaff, *, acting_user: Any) -> None:
+    """Detach a user from the merchant's counter."""
+    merchant = staff.merchant
+    require(acting_user, Perm.MANAGE_MERCHANTS, merchant.region.code)
+    _lock(merchant)
+    before = audit.snapshot(staff)
+    audit.record(
+        acting_user,
+        "merchants.remove_staff",
+        staff,
+        region_code=merchant.region.code,
+        before=before,
+    )
+    staff.delete()
+
+
+def discount_table(merchant: Merchant) -> dict[str, int]:
+    """Percent off per grade, every grade present (0 where none is set)."""
+    found = dict(merchant.discounts.values_list("grade", "percent_off"))
+    return {g: int(found.get(g, 0)) for g in Grade.values}
+
+
+@transaction.atomic
+def do_set_discounts(
+    merchant: Merchant, percents: dict[str, int], *, acting_user: Any
+) -> dict[str, int]:
+    """Set the percent off per grade (0 to 50), by the merchant's staff or the credit centre."""
+    if not (may_manage(acting_user, merchant) or is_staff(acting_user, merchant)):
+        raise Forbidden("forbidden", _("您没有权限修改本商家的优惠。"))
+    merchant = _lock(merchant)
+    table: dict[str, int] = {}
+    for grade in Grade.values:
+        value = percents.get(grade, 0)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise DomainError("discount_invalid", _("优惠应为整数百分比。"), field=grade)
+        if not 0 <= value <= MAX_DISCOUNT_PERCENT:
+            raise DomainError(
+                "discount_range",
+                _("优惠应在0到%(max)d之间（百分比）。"),
+                field=grade,
+                params={"max": MAX_DISCOUNT_PERCENT},
+            )
+        table[grade] = value
+    unknown = set(percents) - set(Grade.values)
+    if unknown:
+        raise DomainError("grade_unknown", _("未知的信用等级。"))
+    before = discount_table(merchant)
+    merchant.discounts.all().delete()
+    Discount.objects.bulk_create(
+        Discount(merchant=merchant, grade=g, percent_off=p) for g, p in table.items() if p
+    )
+    audit.record(
+        acting_user,
+        "merchants.set_discounts",
+        merchant,
+        region_code=merchant.region.code,
+        before=before,
+        after=table,
+    )
+    return table
