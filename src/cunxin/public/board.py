@@ -15,10 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cunxin.coupons.models import Conversion
+from cunxin.coupons.selectors import Figures as CouponFigures
+from cunxin.coupons.selectors import figures as coupon_figures
 from cunxin.honours.selectors import BoardHonours, board_honours
 from cunxin.ledger.models import AccountKind, Currency
 from cunxin.people.models import Resident, ResidentStatus
@@ -29,6 +32,7 @@ from cunxin.public.selectors import Period, period_of
 from cunxin.public.verification import grouped
 from cunxin.records.models import Notice
 from cunxin.regions.models import Level, Region
+from cunxin.shop.models import Redemption, RedemptionStatus
 from cunxin.volunteering.selectors import Figures, calendar, figures
 
 CALENDAR_DAYS = 31
@@ -259,6 +263,32 @@ def region_figures(region: Region, year: int) -> FiguresShown:
 
 
 @dataclass(frozen=True)
+class Spending:
+    """信用有价 as the seeds report it, for the village, all time: points redeemed in the credit
+    shop (cancellations left out), points turned into coupons, and the coupons issued and spent."""
+
+    points_redeemed: int
+    points_converted: int
+    coupons: CouponFigures
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.points_redeemed or self.points_converted or self.coupons.issued)
+
+
+def village_spending(village: Region) -> Spending:
+    redeemed = Redemption.objects.filter(
+        shop__village=village, status=RedemptionStatus.DONE
+    ).aggregate(total=Sum("points"))["total"]
+    converted = Conversion.objects.filter(village=village).aggregate(total=Sum("points"))["total"]
+    return Spending(
+        points_redeemed=redeemed or 0,
+        points_converted=converted or 0,
+        coupons=coupon_figures(village),
+    )
+
+
+@dataclass(frozen=True)
 class VillageBoard:
     """Everything a village's board shows, read once for the page, the poster and the TV."""
 
@@ -272,6 +302,7 @@ class VillageBoard:
     calendar: list[Day]
     figures: FiguresShown
     calendar_end: datetime.date
+    spending: Spending
 
     @property
     def town_name(self) -> str:
@@ -299,6 +330,7 @@ def village_board(village: Region, now: datetime.datetime | None = None) -> Vill
         calendar=calendar_days(village, today, CALENDAR_DAYS),
         calendar_end=today + datetime.timedelta(days=CALENDAR_DAYS - 1),
         figures=region_figures(village, today.year),
+        spending=village_spending(village),
     )
 
 

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cunxin.conftest import ROSTER_A, World, login, make_id, roster_csv
+from cunxin.coupons.tests import helpers as coupon_helpers
 from cunxin.fund.tests import helpers as fund_helpers
 from cunxin.people.actions import do_add_resident, do_import_roster, do_update_resident
 from cunxin.people.models import Household, Resident, ResidentStatus
@@ -25,6 +26,7 @@ from cunxin.public.tests.test_poster import pdf_pages
 from cunxin.public.verification import grouped
 from cunxin.records.models import Notice
 from cunxin.records.standing import standing
+from cunxin.shop.tests import helpers as shop_helpers
 from cunxin.volunteering.actions.activities import (
     ActivityData,
     PositionData,
@@ -575,3 +577,18 @@ def test_the_board_links_the_report_of_the_fund_that_serves_the_village(
     assert f'href="/fund/{w.town.code}/report/"' in page
     # The report is public: the link works without a login.
     assert Client().get(f"/fund/{w.town.code}/report/").status_code == 200
+
+
+def test_the_board_reports_points_redeemed_and_coupons_issued_and_spent(
+    policy_world: World,
+) -> None:
+    """The figures seed 000 reports: points redeemed, coupons issued, the share spent."""
+    w = policy_world
+    assert 'data-testid="spending"' not in _get(board_url(w))  # nothing spent yet: no panel
+    redemption = shop_helpers.redeemed(w)  # 张三 redeems goods at the village shop
+    coupon_helpers.convert(w, "王建国", points=20, grant_first=40)  # 200 yuan of coupons
+    page = _text(_get(board_url(w)))
+    assert "信用有价" in page
+    assert f"信用超市兑换积分 {redemption.points}" in page
+    assert "20 分，合 200 元" in page
+    assert "信用券已使用 0 元（0%）" in page
