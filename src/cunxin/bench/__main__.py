@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from cunxin.bench import honours, ledger, roster
+from cunxin.bench import honours, ledger, roster, spending
 from cunxin.bench.common import (
     DOCS,
     Figure,
@@ -21,7 +21,7 @@ from cunxin.bench.common import (
     update_docs,
 )
 
-SUITES = {"roster": roster, "ledger": ledger, "honours": honours}
+SUITES = {"roster": roster, "ledger": ledger, "honours": honours, "spending": spending}
 
 
 def _selected(only: Sequence[str] | None) -> dict[str, set[str]]:
@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only",
         action="append",
         metavar="NAME",
-        help="a figure (e.g. take_effect) or a suite (roster, ledger, honours); repeatable",
+        help="a figure (e.g. take_effect) or a suite (roster, ledger, honours, spending); repeatable",
     )
     parser.add_argument(
         "--scale", type=float, default=1.0, help="multiply every size by this (0.1: a quick run)"
