@@ -1,6 +1,7 @@
 """A year of village life for the demo: records in every state, weekly notices, objections
 upheld and dismissed, a correction, volunteer teams and activities whose hours become records,
-the monthly and yearly honours, and the ledger they leave behind.
+the monthly and yearly honours, the shops, coupons, cards and fund (``spending``), and the
+ledger they leave behind.
 
 The clock is moved week by week (``timezone.now`` is patched while the demo is built, and only
 then), so every record, notice, activity and honour carries the date it would have had.
@@ -19,6 +20,7 @@ from django.utils import timezone
 from cunxin.accounts.models import User
 from cunxin.core.errors import DomainError
 from cunxin.demo.honours import Honours
+from cunxin.demo.spending import Spending
 from cunxin.demo.volunteering import Volunteering, town_activity
 from cunxin.demo.world import VillageStaff, clock_at
 from cunxin.honours.ranking import born_by
@@ -108,6 +110,8 @@ def simulate(
     service = [Volunteering.start(rng, s, start) for s in staff]
     honours = Honours(staff, start=start, end=end)
     honours.set_rewards(start - datetime.timedelta(days=20))
+    # The shops, the fund and the cards, on a random generator of their own.
+    spending = Spending.open(seed, staff, start=start, end=end, weeks=weeks, password=DEMO_PASSWORD)
     for week in range(weeks):
         monday = start + datetime.timedelta(weeks=week)
         if week == 0:
@@ -160,12 +164,14 @@ def simulate(
         job = monday + datetime.timedelta(days=7, hours=10)
         if job <= end:
             honours.scheduler(job)
+        spending.week(week, monday)
         if week == weeks - 4:
             _one_correction(staff[0], monday + datetime.timedelta(days=7, hours=10))
     with clock_at(end):
         take_effect_due(timezone.now())
         close_finished_notices(timezone.now())
     honours.finish()
+    spending.finish()
     # Coming up: an activity of the first village, and one the town holds for all villages.
     service[0].upcoming(rng, end)
     town_activity(rng, staff, end)

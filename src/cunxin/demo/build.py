@@ -6,10 +6,12 @@ Everything goes through the same actions the pages use, so the demo is also a sm
 from __future__ import annotations
 
 import datetime
+from contextlib import ExitStack
 from dataclasses import dataclass
 from unittest import mock
 
-from django.contrib.auth.hashers import make_password
+from django.apps import apps
+from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -65,8 +67,40 @@ def build(seed: int = 2026, weeks: int = 52) -> list[Login]:
             User, "set_password", lambda user, raw: setattr(user, "password", hashed)
         ),
         override_settings(DEBUG=False),
+        mock.patch("cunxin.cards.actions.make_password", _demo_pin_hash),
+        ExitStack() as stack,
     ):
+        _follow_clock(stack)
         return _build(seed, weeks)
+
+
+class _DemoPinHasher(Argon2PasswordHasher):
+    """Argon2 at a low cost, for the demo cards' PINs only."""
+
+    time_cost = 1
+    memory_cost = 1024
+    parallelism = 1
+
+
+def _demo_pin_hash(pin: str) -> str:
+    """A demo card's PIN hash: still Argon2 (the hash carries its own cost, so the card pages
+    check it as any other), but cheap, since the demo binds a dozen cards and the keepers check
+    their PINs at every visit, ~0.2 s each at the real cost."""
+    hasher = _DemoPinHasher()
+    return hasher.encode(pin, hasher.salt())
+
+
+def _follow_clock(stack: ExitStack) -> None:
+    """Fields whose default is ``timezone.now`` hold the function itself, which the demo's clock
+    (a patch of ``django.utils.timezone.now``) does not reach: while the demo is built they look
+    it up at each call, so a redemption made on a simulated Saturday is dated that Saturday."""
+    real = timezone.now
+    for model in apps.get_models():
+        for f in model._meta.concrete_fields:
+            if f.default is real:
+                stack.enter_context(
+                    mock.patch.dict(f.__dict__, {"_get_default": lambda: timezone.now()})
+                )
 
 
 def _build(seed: int, weeks: int) -> list[Login]:

@@ -7,12 +7,17 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
-from cunxin.accounts.models import User
+from cunxin.accounts.models import RoleAssignment, User
 from cunxin.accounts.permissions import Role
+from cunxin.cards.models import Card
 from cunxin.core import pii
+from cunxin.core.models import AuditEntry
+from cunxin.coupons.models import Conversion, Coupon, Gift, GiftStatus
 from cunxin.demo.activity import DEMO_PASSWORD
 from cunxin.demo.build import VILLAGES, build
 from cunxin.demo.people import roster_rows
+from cunxin.fund.actions import balance_of
+from cunxin.fund.models import Donation, Fund, Payment, PaymentStatus
 from cunxin.honours.models import (
     Conferral,
     FlagPick,
@@ -26,6 +31,7 @@ from cunxin.honours.models import (
 )
 from cunxin.honours.selectors import board_honours
 from cunxin.ledger.checks import check_ledger
+from cunxin.ledger.models import AccountKind, Currency, Entry
 from cunxin.people import idnumber
 from cunxin.people.models import Household, Resident
 from cunxin.policy.masking import mask_name
@@ -33,6 +39,14 @@ from cunxin.policy.models import CatalogueItem
 from cunxin.policy.selectors import policy_in_force
 from cunxin.records.models import Record, Status
 from cunxin.regions.models import Level, Region
+from cunxin.shop.models import (
+    Redemption,
+    RedemptionStatus,
+    Shop,
+    ShopKeeper,
+    StockMove,
+    StockReason,
+)
 from cunxin.volunteering.models import (
     COMMON_TEAMS,
     Activity,
@@ -95,6 +109,10 @@ def test_the_demo_county_is_big_enough_and_everyone_can_log_in() -> None:
     _check_volunteering(villages)
     _check_honours(villages)
     _check_public_board(villages[0])
+    _check_shops(villages)
+    _check_coupons(villages[0])
+    _check_fund()
+    _check_cards()
 
 
 def _check_volunteering(villages: list[Region]) -> None:
@@ -176,6 +194,102 @@ def _check_public_board(village: Region) -> None:
     names = re.findall(r"<li>(.*?)</li>", shown.group(1))
     assert names == [mask_name(star.name, policy.name_masking) for star in stars]
     assert names[0] != stars[0].name
+
+
+def _check_shops(villages: list[Region]) -> None:
+    """Every village's credit supermarket has a keeper and goods on the shelf; the villagers'
+    redemptions took both the goods from stock and the points from their accounts."""
+    for village in villages:
+        shop = Shop.objects.get(village=village, active=True)
+        keeper = ShopKeeper.objects.get(shop=shop).user
+        assert RoleAssignment.objects.filter(
+            user=keeper, role=Role.KEEPER, region=village, active=True
+        ).exists()
+        goods = shop.goods.filter(active=True)
+        assert 8 <= goods.count() <= 12
+        assert all(10 <= g.price <= 80 for g in goods)
+        assert goods.exclude(photo="").exists()
+    done = Redemption.objects.filter(status=RedemptionStatus.DONE)
+    assert done.exists()
+    assert "code" in set(done.values_list("via", flat=True))
+    for redemption in done.prefetch_related("lines"):
+        moved = StockMove.objects.filter(redemption=redemption, reason=StockReason.REDEEM)
+        assert sorted((m.goods_id, -m.change) for m in moved) == sorted(
+            (line.goods_id, line.quantity) for line in redemption.lines.all()
+        )
+        debit = Entry.objects.get(
+            transfer=redemption.transfer,
+            account__kind=AccountKind.RESIDENT,
+            account__currency=Currency.SPENDABLE,
+        )
+        assert debit.account.resident_id == redemption.resident_id
+        assert (
+            debit.amount
+            == -redemption.points
+            == -sum(line.points for line in redemption.lines.all())
+        )
+    # The one cancelled the same day gave the goods and the points back.
+    cancelled = Redemption.objects.get(status=RedemptionStatus.CANCELLED)
+    assert cancelled.cancel_reason
+    assert timezone.localdate(cancelled.cancelled_at) == timezone.localdate(cancelled.created_at)
+    returned = StockMove.objects.filter(redemption=cancelled, reason=StockReason.CANCEL)
+    assert sum(m.change for m in returned) == sum(x.quantity for x in cancelled.lines.all())
+    assert cancelled.cancel_transfer is not None
+    assert Entry.objects.filter(
+        transfer=cancelled.cancel_transfer, amount=cancelled.points
+    ).exists()
+
+
+def _check_coupons(first: Region) -> None:
+    """Villagers turned points into coupons at the policy's rate, and gave them to family and
+    neighbours: accepted, declined, delivered to someone without a login, one still waiting."""
+    conversions = Conversion.objects.all()
+    assert conversions.exists()
+    for conversion in conversions:
+        assert conversion.fen == conversion.points * conversion.fen_per_point
+        assert sum(c.face_fen for c in Coupon.objects.filter(conversion=conversion)) == (
+            conversion.fen
+        )
+    gifts = Gift.objects.filter(village=first)
+    assert {GiftStatus.ACCEPTED, GiftStatus.DECLINED, GiftStatus.PENDING} <= set(
+        gifts.values_list("status", flat=True)
+    )
+    for gift in gifts.filter(status=GiftStatus.ACCEPTED):
+        assert gift.coupon.owner_id == gift.receiver_id
+    logins = set(User.objects.filter(resident__isnull=False).values_list("resident_id", flat=True))
+    assert any(g.receiver_id not in logins for g in Gift.objects.filter(status=GiftStatus.ACCEPTED))
+    demo = User.objects.filter(resident__village=first).order_by("pk").first()
+    assert demo is not None
+    assert gifts.filter(status=GiftStatus.PENDING, receiver_id=demo.resident_id).exists()
+
+
+def _check_fund() -> None:
+    """The town's fund took sponsors' donations and paid for the shops' goods, each payment
+    approved by a second clerk; its balance is what came in less what went out."""
+    fund = Fund.objects.get(region__level=Level.TOWN)
+    donations = Donation.objects.filter(fund=fund, reversed_at__isnull=True)
+    assert donations.count() >= 2
+    approved = Payment.objects.filter(fund=fund, status=PaymentStatus.APPROVED)
+    assert approved.exists()
+    for payment in approved:
+        assert payment.decided_by_id not in (None, payment.proposed_by_id)
+        assert payment.village is not None
+    assert balance_of(fund) == sum(d.amount for d in donations) - sum(p.amount for p in approved)
+
+
+def _check_cards() -> None:
+    """Cards are bound to villagers without a login; the one locked by wrong PINs was unlocked
+    by the committee."""
+    cards = Card.objects.all()
+    assert cards.exists()
+    logins = set(User.objects.filter(resident__isnull=False).values_list("resident_id", flat=True))
+    assert not any(c.resident_id in logins for c in cards)
+    locked = AuditEntry.objects.get(action="cards.card_locked")
+    unlocked = AuditEntry.objects.get(action="cards.unlock", object_id=locked.object_id)
+    assert unlocked.at > locked.at
+    card = Card.objects.get(pk=locked.object_id)
+    assert card.locked_at is None
+    assert card.failed_pins == 0
 
 
 @pytest.mark.django_db
