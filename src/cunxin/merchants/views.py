@@ -7,7 +7,6 @@ Views parse, check and call the actions; nothing else saves a merchant's rows.
 from __future__ import annotations
 
 import datetime
-import time
 import uuid
 from typing import Any
 
@@ -22,7 +21,8 @@ from django.views.decorators.http import require_POST
 
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Perm, Role
-from cunxin.cards.identify import Customer, identify
+from cunxin.cards.counter import recall_customer, remember_customer
+from cunxin.cards.identify import identify
 from cunxin.core.errors import DomainError, Forbidden, NotFound
 from cunxin.core.http import requires, run_action
 from cunxin.core.scoping import ancestor_codes, scope_of
@@ -55,11 +55,9 @@ from cunxin.merchants.forms import (
     StaffForm,
 )
 from cunxin.merchants.models import Merchant, MerchantStaff, MerchantStatus, Sale, Settlement
-from cunxin.people.models import Resident
 from cunxin.regions.models import Region
 
 SESSION_KEY = "merchant_customer"
-CUSTOMER_MINUTES = 10
 
 
 def _worked(request: HttpRequest, pk: int) -> Merchant:
@@ -250,31 +248,8 @@ def discounts(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the counter ---------------------------------------------------------------------------------
 
 
-def _remember(request: HttpRequest, merchant: Merchant, customer: Customer) -> None:
-    request.session[SESSION_KEY] = {
-        "merchant": merchant.pk,
-        "resident": customer.resident.pk,
-        "via": customer.via,
-        "nonce": customer.nonce,
-        "at": time.time(),
-    }
-
-
-def _recall(request: HttpRequest, merchant: Merchant) -> Customer | None:
-    held: dict[str, Any] | None = request.session.get(SESSION_KEY)
-    if not held or held.get("merchant") != merchant.pk:
-        return None
-    if time.time() - float(held.get("at", 0)) > CUSTOMER_MINUTES * 60:
-        request.session.pop(SESSION_KEY, None)
-        return None
-    resident = Resident.objects.select_related("village").filter(pk=held["resident"]).first()
-    if resident is None:
-        return None
-    return Customer(resident=resident, via=str(held["via"]), nonce=str(held["nonce"]))
-
-
 def _sell(request: HttpRequest, merchant: Merchant, form: SaleForm) -> Sale | None:
-    held = _recall(request, merchant)
+    held = recall_customer(request, SESSION_KEY, merchant.pk)
     if held is None:
         messages.error(request, _("请重新扫码或刷卡。"))
         return None
@@ -328,16 +303,16 @@ def counter(request: HttpRequest, pk: int) -> HttpResponse:
                     field = exc.field if exc.field in form.fields else None
                     form.add_error(field, str(exc))
                 else:
-                    _remember(request, merchant, customer)
+                    remember_customer(request, SESSION_KEY, merchant.pk, customer)
                     return redirect("merchants:counter", pk=merchant.pk)
         elif step == "sell":
             sale = _sell(request, merchant, sale_form)
             if sale is not None:
                 request.session.pop(SESSION_KEY, None)
                 return redirect("merchants:receipt", pk=sale.pk)
-            if _recall(request, merchant) is None:
+            if recall_customer(request, SESSION_KEY, merchant.pk) is None:
                 return redirect("merchants:counter", pk=merchant.pk)
-    shown = _recall(request, merchant)
+    shown = recall_customer(request, SESSION_KEY, merchant.pk)
     return render(
         request,
         "merchants/counter.html",

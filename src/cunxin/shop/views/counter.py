@@ -8,9 +8,7 @@ the redemption, in its transaction.
 from __future__ import annotations
 
 import datetime
-import time
 import uuid
-from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -20,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunxin.accounts.permissions import Perm
-from cunxin.cards.identify import Customer, identify
+from cunxin.cards.counter import recall_customer, remember_customer
+from cunxin.cards.identify import identify
 from cunxin.core.errors import DomainError, Forbidden, NotFound
 from cunxin.core.http import requires
 from cunxin.core.scoping import scope_of
-from cunxin.people.models import Resident
 from cunxin.records.standing import PolicyCache
 from cunxin.shop import selectors
 from cunxin.shop.actions.redeem import check_customer, do_cancel_redemption, do_redeem, may_cancel
@@ -33,35 +31,11 @@ from cunxin.shop.models import Redemption, RedemptionStatus, Shop
 from cunxin.shop.receipts import customer_view, receipt
 
 SESSION_KEY = "shop_customer"
-CUSTOMER_MINUTES = 10
 
 
 def _kept(request: HttpRequest, pk: int) -> Shop:
     shop: Shop = get_object_or_404(selectors.kept_shops(request.user), pk=pk)
     return shop
-
-
-def _remember(request: HttpRequest, shop: Shop, customer: Customer) -> None:
-    request.session[SESSION_KEY] = {
-        "shop": shop.pk,
-        "resident": customer.resident.pk,
-        "via": customer.via,
-        "nonce": customer.nonce,
-        "at": time.time(),
-    }
-
-
-def _recall(request: HttpRequest, shop: Shop) -> Customer | None:
-    held: dict[str, Any] | None = request.session.get(SESSION_KEY)
-    if not held or held.get("shop") != shop.pk:
-        return None
-    if time.time() - float(held.get("at", 0)) > CUSTOMER_MINUTES * 60:
-        request.session.pop(SESSION_KEY, None)
-        return None
-    resident = Resident.objects.select_related("village").filter(pk=held["resident"]).first()
-    if resident is None:
-        return None
-    return Customer(resident=resident, via=str(held["via"]), nonce=str(held["nonce"]))
 
 
 def _wanted(request: HttpRequest, shop: Shop) -> list[tuple[int, int]]:
@@ -101,10 +75,10 @@ def counter(request: HttpRequest, pk: int) -> HttpResponse:
                     field = exc.field if exc.field in form.fields else None
                     form.add_error(field, str(exc))
                 else:
-                    _remember(request, shop, customer)
+                    remember_customer(request, SESSION_KEY, shop.pk, customer)
                     return redirect("shop:counter", pk=shop.pk)
         elif step == "redeem":
-            held = _recall(request, shop)
+            held = recall_customer(request, SESSION_KEY, shop.pk)
             if held is None:
                 messages.error(request, _("请重新扫码或刷卡。"))
                 return redirect("shop:counter", pk=shop.pk)
@@ -128,7 +102,7 @@ def counter(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("shop:counter", pk=shop.pk)
             request.session.pop(SESSION_KEY, None)
             return redirect("shop:receipt", pk=redemption.pk)
-    shown = _recall(request, shop)
+    shown = recall_customer(request, SESSION_KEY, shop.pk)
     return render(
         request,
         "shop/counter.html",
