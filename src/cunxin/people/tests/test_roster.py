@@ -176,8 +176,14 @@ def test_a_new_household_needs_its_head(world: World) -> None:
     assert "户主" in info.value.errors[0].message
 
 
-def test_members_join_an_existing_household_by_its_heads_name(world: World) -> None:
+def test_members_listed_without_their_head_need_the_household_number(world: World) -> None:
+    # 王建国 heads household 0002; a name alone does not say it is his household.
     rows = [("前双村", "", "王建国", "王小宝", "孙子", make_id("20180101", 13), "")]
+    with pytest.raises(RosterInvalid) as info:
+        do_import_roster(roster_csv(rows), "r.csv", acting_user=world.clerk)
+    assert "请填写户号" in info.value.errors[0].message
+    assert not Resident.objects.filter(name="王小宝").exists()
+    rows = [("前双村", "0002", "王建国", "王小宝", "孙子", make_id("20180101", 13), "")]
     do_import_roster(roster_csv(rows), "r.csv", acting_user=world.clerk)
     assert (
         Resident.objects.get(name="王小宝").household

@@ -48,7 +48,7 @@ def test_import_then_export_then_import_changes_nothing(
         again = do_import_roster(roster_csv(rows), "r.csv", acting_user=world.clerk)
         assert not again.changed
         exported = do_export_roster(
-            [world.village_a, world.village_b], fmt=fmt, acting_user=world.clerk
+            [world.village_a, world.village_b], fmt=fmt, acting_user=world.clerk, reason="核对"
         )
         back = do_import_roster(exported, f"e.{fmt}", acting_user=world.clerk)
         assert not back.changed
