@@ -142,7 +142,7 @@ def test_members_of_a_head_whose_row_has_errors_are_told_so(
         "户主",
         ZHANG_B[0][3][:-1] + ("0" if ZHANG_B[0][3][-1] != "0" else "1"),
     )
-    family = ZHANG_A + [bad_head, *ZHANG_B[1:]]
+    family = [*ZHANG_A, bad_head, *ZHANG_B[1:]]
     content = (
         numbered(("0101", ZHANG_A), ("0102", [bad_head, *ZHANG_B[1:]]))
         if with_number
