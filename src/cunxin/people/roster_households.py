@@ -93,22 +93,26 @@ def _in_block(result: ParsedRoster, line: RosterLine, head: RosterLine | None) -
             % {"head": line.head_name},
         )
         return False
-    if head.head_name != line.head_name or head.village != line.village:
+    if head.village != line.village:
+        result.error(
+            line.number,
+            "village",
+            _(
+                "本行的村与上面的户主（第%(row)d行）不同：无法确定本行属于哪一户。"
+                "请填写户号，或把本行移到户主“%(head)s”本人的一行之后。"
+            )
+            % {"row": head.number, "head": line.head_name},
+        )
+        return False
+    if head.head_name != line.head_name:
         result.error(
             line.number,
             "head_name",
             _(
-                "本行在户主“%(other)s”（第%(row)d行，%(village)s）一户的下面，但本行的户主是"
-                "%(mine)s的“%(head)s”：无法确定本行属于哪一户。"
-                "请填写户号，或把本行移到户主“%(head)s”本人的一行之后。"
+                "本行在户主“%(other)s”（第%(row)d行）一户的下面，但本行的户主是“%(head)s”："
+                "无法确定本行属于哪一户。请填写户号，或把本行移到户主“%(head)s”本人的一行之后。"
             )
-            % {
-                "other": head.head_name,
-                "row": head.number,
-                "village": head.village,
-                "mine": line.village,
-                "head": line.head_name,
-            },
+            % {"other": head.head_name, "row": head.number, "head": line.head_name},
         )
         return False
     return True
