@@ -262,6 +262,14 @@ def _resolve_households(
             assert head is not None  # a block starts with its head's row
             household = _household_of_block(parsed, head, members, existing, current_heads)
             if household is None:
+                for m in members:
+                    if m is not head:
+                        parsed.error(
+                            m.row,
+                            "head_name",
+                            _("户主（第%(row)d行）有错误，本户其他成员暂不能导入。")
+                            % {"row": head.row},
+                        )
                 continue
             if household.pk is None:
                 number, next_number[village.pk] = _free_number(
