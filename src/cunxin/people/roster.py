@@ -317,7 +317,7 @@ def _birth_text(value: object) -> str:
     try:
         parts = [int(p) for p in text.split("-")[:3]]
         return datetime.date(*parts).isoformat()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # 1-1-99999999999999999999 overflows a C int
         return text
 
 

@@ -177,3 +177,12 @@ def test_control_characters_in_a_household_number_are_refused(world: World) -> N
     with pytest.raises(RosterInvalid) as info:
         do_import_roster(roster_csv(rows), "r.csv", acting_user=world.clerk)
     assert [(e.row, e.column) for e in info.value.errors] == [(2, "户号")]
+
+
+@pytest.mark.parametrize("birth", ["1975-1-99999999999999999999", "99999999999999999999"])
+def test_a_birth_date_no_calendar_holds_is_a_row_error(world: World, birth: str) -> None:
+    headers = (*ROSTER_HEADERS, "出生日期")
+    rows = [("前双村", "0101", "孙大山", "孙大山", "户主", make_id("19750101", 131), "", birth)]
+    with pytest.raises(RosterInvalid) as info:
+        do_import_roster(roster_csv(rows, headers), "r.csv", acting_user=world.clerk)
+    assert [(e.row, e.column) for e in info.value.errors] == [(2, "出生日期")]

@@ -119,7 +119,7 @@ def parse_date(value: object) -> datetime.date:
     try:
         year, month, day = (int(p) for p in text.split("-"))
         return datetime.date(year, month, day)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # 99999999999999999999-1-1 overflows
         raise DomainError(
             "date_invalid",
             _("行为日期“%s”看不懂，请写成 2026-01-31 这样的格式。") % cell_text(value),

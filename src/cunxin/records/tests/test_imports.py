@@ -245,3 +245,10 @@ def test_a_note_too_long_to_keep_is_refused_not_cut(policy_world: World) -> None
     assert (error.row, error.column) == (2, "说明")
     assert "2000" in error.message
     assert Record.objects.count() == 0
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999-1-1", "2026-1-99999999999999999999"])
+def test_a_date_no_calendar_holds_is_refused_as_unreadable(value: str) -> None:
+    with pytest.raises(DomainError) as info:
+        parse_date(value)
+    assert info.value.code == "date_invalid"
