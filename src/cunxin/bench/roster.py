@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cunxin.bench import roster_limits
 from cunxin.bench.common import (
     COUNTY,
     BenchFailed,
@@ -48,7 +49,8 @@ if TYPE_CHECKING:
     from cunxin.people.models import Household, Resident
     from cunxin.regions.models import Region
 
-FIGURES = ("roster_import", "roster_import_reimport")
+IMPORT_FIGURES = ("roster_import", "roster_import_reimport")
+FIGURES = (*IMPORT_FIGURES, *roster_limits.FIGURES)
 SEED = 2026
 TARGET_ROWS = 10_000
 REPEAT = 3
@@ -272,8 +274,19 @@ def profile(world: World, content: bytes) -> None:
 
 
 def run(options: Options, only: set[str]) -> list[Figure]:
-    """Import and re-import the town's roster; the figures asked for."""
+    """Import and re-import the town's roster, refuse a file past the limit; the figures
+    asked for (``roster_limits`` measures the refusal)."""
     world = build_world()
+    figures: list[Figure] = []
+    if only & set(IMPORT_FIGURES):
+        figures += run_imports(world, options, only)
+    if only & set(roster_limits.FIGURES):
+        figures += roster_limits.run(world.clerk, options.repeat)
+    return figures
+
+
+def run_imports(world: World, options: Options, only: set[str]) -> list[Figure]:
+    """The import figures: a first import and a re-import, against a bulk insert."""
     roster = roster_files(max(100, round(options.roster_rows * options.scale)))
     say(
         f"roster: {roster.rows} residents in {roster.households} households of "

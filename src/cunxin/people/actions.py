@@ -87,7 +87,7 @@ def _next_numbers(village_ids: set[int]) -> dict[int, int]:
     for household in Household.objects.filter(village_id__in=village_ids).values(
         "village_id", "number"
     ):
-        if household["number"].isdigit():
+        if household["number"].isascii() and household["number"].isdigit():
             vid = household["village_id"]
             numbers[vid] = max(numbers[vid], int(household["number"]))
     return {vid: n + 1 for vid, n in numbers.items()}
@@ -215,7 +215,12 @@ def _chunks(items: list[str], size: int = 900) -> list[list[str]]:
 def _resolve_households(
     parsed: roster.ParsedRoster, existing: dict[str, Resident]
 ) -> dict[tuple[int, str], Household]:
-    """The household of every row group: found by 户号, by the head's current household, or new."""
+    """The household of every row group: its 户号's (found, or new with its head's row), or
+    for a block without 户号 the one its head already heads (found by ID number), or new.
+
+    Never by a name: a group that the file and the database cannot tie to one household is
+    refused with the fix, not joined to a household whose head has the same name.
+    """
     households: dict[tuple[int, str], Household] = {}
     groups: dict[tuple[int, str], list[roster.RosterRow]] = defaultdict(list)
     for row in parsed.rows:
@@ -229,33 +234,124 @@ def _resolve_households(
         )
         if (h.village_id, h.number) in wanted
     }
+    current_heads = _current_heads(
+        {h.pk for h in by_number.values()}
+        | {r.household_id for r in existing.values() if not r.is_head}
+    )
+    in_file = {row.id_hash: row for row in parsed.rows}
     next_number = _next_numbers(village_ids)
     for key, members in groups.items():
         village = members[0].village
         head = next((m for m in members if m.is_head), None)
-        household: Household | None = None
-        if members[0].household_number:
-            household = by_number.get((village.pk, members[0].household_number))
-        elif head is not None and head.id_hash in existing:
-            current = existing[head.id_hash]
-            if current.village_id == village.pk:
-                household = current.household
-        elif head is None:
-            household = _household_by_head_name(parsed, village, members)
+        household: Household | None
+        if key[1].startswith("#"):
+            number = key[1][1:]
+            household = by_number.get((village.pk, number))
+            if household is None and head is None:
+                for m in members:
+                    parsed.error(
+                        m.row,
+                        "household_number",
+                        _("本村还没有户号“%s”；新的一户必须包含户主本人的一行。") % number,
+                    )
+                continue
+            if household is not None and head is None:
+                _check_head_name(parsed, members, current_heads.get(household.pk), in_file)
+            household = household or Household(village=village, number=number)
+        else:
+            assert head is not None  # a block starts with its head's row
+            household = _household_of_block(parsed, head, members, existing, current_heads)
             if household is None:
+                for m in members:
+                    if m is not head:
+                        parsed.error(
+                            m.row,
+                            "head_name",
+                            _("户主（第%(row)d行）有错误，本户其他成员暂不能导入。")
+                            % {"row": head.row},
+                        )
                 continue
-        if household is None:
-            if head is None and members[0].household_number:
-                parsed.error(members[0].row, "relation", _("新的一户必须包含户主本人的一行。"))
-                continue
-            number = members[0].household_number
-            if not number:
-                number = f"{next_number[village.pk]:04d}"
-                next_number[village.pk] += 1
-            household = Household(village=village, number=number)
+            if household.pk is None:
+                number, next_number[village.pk] = _free_number(
+                    next_number[village.pk], {n for vid, n in wanted if vid == village.pk}
+                )
+                household.number = number
         households[key] = household
     _check_head_changes(parsed, groups, households)
     return households
+
+
+def _current_heads(household_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """The head (ID hash, name) of each household as stored."""
+    return {
+        household_id: (id_hash, name)
+        for household_id, id_hash, name in Resident.objects.filter(
+            household_id__in=household_ids, is_head=True
+        ).values_list("household_id", "id_hash", "name")
+    }
+
+
+def _free_number(start: int, taken: set[str]) -> tuple[str, int]:
+    """The next automatic 户号 not used by the file itself, and the one after it."""
+    while f"{start:04d}" in taken:
+        start += 1
+    return f"{start:04d}", start + 1
+
+
+def _check_head_name(
+    parsed: roster.ParsedRoster,
+    members: list[roster.RosterRow],
+    head: tuple[str, str] | None,
+    in_file: dict[str, roster.RosterRow],
+) -> None:
+    """Members listed under an existing 户号 must name its head: a mistyped 户号 would
+    otherwise put them in another family's household."""
+    if head is None:
+        return
+    id_hash, name = head
+    if id_hash in in_file:
+        name = in_file[id_hash].name
+    for m in members:
+        if m.head_name != name:
+            parsed.error(
+                m.row,
+                "head_name",
+                _(
+                    "户号“%(number)s”的户主是“%(actual)s”，与本行的户主姓名“%(head)s”不一致，请核对户号。"
+                )
+                % {"number": m.household_number, "actual": name, "head": m.head_name},
+            )
+
+
+def _household_of_block(
+    parsed: roster.ParsedRoster,
+    head: roster.RosterRow,
+    members: list[roster.RosterRow],
+    existing: dict[str, Resident],
+    current_heads: dict[int, tuple[str, str]],
+) -> Household | None:
+    """A block's household, by its head's ID number: the household that person heads now,
+    or the one whose current head the block lists as a member (a change of head); a new one
+    for a person not yet registered in the village. Someone registered as a member of
+    another household is ambiguous (a new head there, or a new household?): refused."""
+    found = existing.get(head.id_hash)
+    if found is None or found.village_id != head.village.pk:
+        return Household(village=head.village)
+    if found.is_head:
+        return found.household
+    current = current_heads.get(found.household_id)
+    if current is not None and any(m.id_hash == current[0] for m in members):
+        return found.household
+    parsed.error(
+        head.row,
+        "household_number",
+        _(
+            "%(name)s已登记为户号“%(number)s”一户的成员。如果%(name)s成为这一户的户主，请填写户号"
+            "“%(number)s”，并写明原户主的新关系；如果是分户，请为新的一户填写户号。"
+        )
+        % {"name": head.name, "number": found.household.number},
+    )
+    return None
 
 
 def _check_head_changes(
@@ -288,27 +384,6 @@ def _check_head_changes(
                 _("这一户现有户主是“%s”；更换户主时，请在表中同时填写原户主的新关系。")
                 % old["name"],
             )
-
-
-def _household_by_head_name(
-    parsed: roster.ParsedRoster, village: Region, members: list[roster.RosterRow]
-) -> Household | None:
-    """Members listed without their head: the village's one household with that head name."""
-    matches = list(
-        Household.objects.filter(
-            village=village, members__is_head=True, members__name=members[0].head_name
-        )[:2]
-    )
-    if len(matches) == 1:
-        return matches[0]
-    message = (
-        _("找不到户主“%s”，新的一户必须包含户主本人的一行。")
-        if not matches
-        else _("本村有多位户主叫“%s”，请填写户号。")
-    )
-    for m in members:
-        parsed.error(m.row, "head_name", message % members[0].head_name)
-    return None
 
 
 # --- single edits ------------------------------------------------------------------------------
@@ -358,7 +433,17 @@ def do_create_household(
     require(acting_user, Perm.EDIT_PEOPLE, village.code)
     if village.level != Level.VILLAGE:
         raise DomainError("not_a_village", _("户只能建在村（社区）下。"), field="village")
-    number = number.strip() or f"{_next_numbers({village.pk})[village.pk]:04d}"
+    number = (
+        roster.check_household_number(number) or f"{_next_numbers({village.pk})[village.pk]:04d}"
+    )
+    limit = Household._meta.get_field("number").max_length
+    if limit is not None and len(number) > limit:
+        raise DomainError(
+            "household_number_too_long",
+            _("户号最多%(max)d个字符。"),
+            field="number",
+            params={"max": limit},
+        )
     if Household.objects.filter(village=village, number=number).exists():
         raise DomainError("household_number_taken", _("本村已有这个户号。"), field="number")
     household = Household.objects.create(village=village, number=number, address=address.strip())
@@ -433,14 +518,15 @@ def do_reveal_id(resident: Resident, *, acting_user: Any, reason: str) -> str:
 
 
 @transaction.atomic
-def do_export_roster(
-    villages: list[Region], *, fmt: str, acting_user: Any, reason: str = ""
-) -> bytes:
-    """The roster of the villages as .xlsx or .csv, with full ID numbers; audited."""
+def do_export_roster(villages: list[Region], *, fmt: str, acting_user: Any, reason: str) -> bytes:
+    """The roster of the villages as .xlsx or .csv, with full ID numbers; audited with the
+    reason, which is required (as for revealing one ID number)."""
     from cunxin.people.spreadsheets import write_csv, write_xlsx
 
     for village in villages:
         require(acting_user, Perm.EXPORT_ROSTER, village.code)
+    if not reason.strip():
+        raise DomainError("reason_required", _("请说明导出完整身份证号的用途。"), field="reason")
     if fmt not in ("xlsx", "csv"):
         raise DomainError("format_unknown", _("只能导出 .xlsx 或 .csv。"))
     residents = (

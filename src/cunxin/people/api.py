@@ -159,7 +159,7 @@ def import_roster(
 class ExportIn(Schema):
     village_codes: list[str]
     format: str = "xlsx"
-    reason: str = ""
+    reason: str  # why full ID numbers leave the platform; required, kept in the audit trail
 
 
 @router.post("/roster/export", summary="导出花名册（含完整身份证号，记录在案）")

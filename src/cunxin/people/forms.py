@@ -16,7 +16,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("花名册文件"),
         help_text=_(
-            "Excel (.xlsx) 或 CSV；需有列：村、户主姓名、姓名、与户主关系、身份证号，可选：户号、联系电话。"
+            "Excel (.xlsx) 或 CSV；需有列：村、户主姓名、姓名、与户主关系、身份证号，"
+            "可选：户号、联系电话。没有户号时，每户成员须紧跟在户主本人的一行之后。"
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )

@@ -113,7 +113,12 @@ def parse(raw: object, today: datetime.date | None = None) -> IdNumber:
         )
     if len(value) != 18:
         raise _invalid("id_length", _("身份证号应为18位，这里是%(n)d位。"), n=len(value))
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    # ASCII digits only: str.isdigit() also takes other scripts' digits (٣, ３ after NFKC is 3).
+    if (
+        not value.isascii()
+        or not value[:17].isdigit()
+        or not (value[17].isdigit() or value[17] == "X")
+    ):
         raise _invalid("id_chars", _("身份证号只能由数字组成，最后一位可以是X。"))
     if value[:2] not in _PROVINCES:
         raise _invalid("id_province", _("身份证号前两位不是有效的省级行政区划代码。"))

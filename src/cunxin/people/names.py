@@ -88,6 +88,39 @@ RELATIONS = HEAD_RELATIONS | frozenset(
     ]
 )
 
+# Relations a household has at most once, each with the word they are reported under. Two of
+# them in the block of one head mean the block holds another household whose head row is missing.
+ONCE_PER_HOUSEHOLD: dict[str, str] = {
+    **dict.fromkeys(("配偶", "妻", "妻子", "夫", "丈夫"), "配偶"),
+    **dict.fromkeys(("父亲", "父"), "父亲"),
+    **dict.fromkeys(("母亲", "母"), "母亲"),
+    **{
+        r: r
+        for r in (
+            "公公",
+            "婆婆",
+            "岳父",
+            "岳母",
+            "祖父",
+            "祖母",
+            "外祖父",
+            "外祖母",
+            "长子",
+            "次子",
+            "三子",
+            "四子",
+            "五子",
+            "独生子",
+            "长女",
+            "次女",
+            "三女",
+            "四女",
+            "五女",
+            "独生女",
+        )
+    },
+}
+
 
 def clean(value: object) -> str:
     """Full-width folded to half-width, every kind of space removed."""

@@ -1,15 +1,19 @@
 """Village rosters (花名册): reading, validating every row, then importing all or nothing.
 
 Rows are validated first, against the file itself and the database; if any row is bad nothing
-is written and the user gets every problem at once (row, column, reason). A valid file is
-applied in one transaction, matching people by the keyed hash of their ID number, so importing
-the same file twice changes nothing, and an export of the same data imports back unchanged.
+is written and the user gets every problem at once, in row order (row, column, reason). A valid
+file is applied in one transaction, matching people by the keyed hash of their ID number, so
+importing the same file twice changes nothing, and an export of the same data imports back
+unchanged. Which household each row belongs to is decided in ``roster_households``: by 户号, or
+by the head's row the member follows, never by a name. Every value that is stored is checked
+against the length of its database column, so no row can fail at the database.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +25,8 @@ from cunxin.accounts.actions import normalize_phone
 from cunxin.core import pii
 from cunxin.core.errors import DomainError
 from cunxin.people import idnumber
-from cunxin.people.names import HEAD_RELATIONS, check_name, check_relation
+from cunxin.people.models import Household, Resident
+from cunxin.people.names import HEAD_RELATIONS, check_name, check_relation, clean, normalize_name
 from cunxin.people.spreadsheets import Table, cell_text, find_table, read_rows
 from cunxin.regions.models import Region
 
@@ -50,6 +55,15 @@ EXPORT_HEADERS = (
     "出生日期",
 )
 MAX_ROWS = 50_000
+# The model field each stored column goes to: a value longer than the field is a row error,
+# not a database error at import time (PostgreSQL refuses it; SQLite would keep it).
+STORED_AS = {
+    "household_number": Household._meta.get_field("number"),
+    "name": Resident._meta.get_field("name"),
+    "head_name": Resident._meta.get_field("name"),
+    "relation": Resident._meta.get_field("relation"),
+    "phone": Resident._meta.get_field("phone"),
+}
 
 
 @dataclass(frozen=True)
@@ -74,10 +88,27 @@ class RosterRow:
     id: idnumber.IdNumber
     id_hash: str
     phone: str
+    # Which household of the file: "#<户号>", or "@<row>" for the block of the head on that row.
+    household: str = ""
 
     @property
     def is_head(self) -> bool:
         return self.relation in HEAD_RELATIONS
+
+
+@dataclass
+class RosterLine:
+    """What a row says about its household, read even when the row itself has errors."""
+
+    number: int
+    village: str
+    household_number: str
+    head_name: str
+    name: str
+    relation: str  # "" when unreadable
+    # The head's own row: by its relation, or by name when the relation cannot be read.
+    is_head: bool
+    row: RosterRow | None  # None when the row has errors of its own
 
 
 @dataclass
@@ -101,7 +132,8 @@ class RosterInvalid(DomainError):
             _("有%(n)d处错误，未导入任何数据。请修改后重新上传。"),
             params={"n": len(errors)},
         )
-        self.errors = errors
+        # In row order, so the list reads like the sheet; a row's own errors keep their order.
+        self.errors = sorted(errors, key=lambda e: e.row)
 
     def as_dict(self) -> dict[str, Any]:
         body = super().as_dict()
@@ -125,23 +157,55 @@ def check_phone(raw: object) -> str:
 
 
 def parse(content: bytes, filename: str, villages: dict[str, Region]) -> ParsedRoster:
-    """Read and validate every row; ``villages`` maps names and codes the user may import into."""
+    """Read and validate every row; ``villages`` maps names and codes the user may import into.
+
+    ``rows`` holds the good rows whose household the file makes clear; every other row has
+    at least one error.
+    """
+    from cunxin.people import roster_households
+
     result = ParsedRoster(sha256=hashlib.sha256(content).hexdigest())
-    table: Table = find_table(read_rows(content, filename), COLUMNS, REQUIRED)
+    table: Table = find_table(
+        read_rows(content, filename),
+        COLUMNS,
+        REQUIRED,
+        max_rows=MAX_ROWS,
+        too_many="roster_too_large",
+    )
     result.columns = table.columns
     if not table.rows:
         raise DomainError("roster_empty", _("表格中没有数据行。"))
-    if len(table.rows) > MAX_ROWS:
-        raise DomainError(
-            "roster_too_large", _("一次最多导入%(n)d行，请分批导入。"), params={"n": MAX_ROWS}
-        )
     today = timezone.localdate()
-    for number, cells in table.rows:
-        row = _parse_row(result, number, cells, villages, today)
-        if row is not None:
-            result.rows.append(row)
-    _check_across_rows(result)
+    lines = [_parse_row(result, number, cells, villages, today) for number, cells in table.rows]
+    _check_duplicate_ids(result, lines)
+    result.rows = roster_households.assign(result, lines)
+    _check_households(result)
     return result
+
+
+def check_household_number(value: object) -> str:
+    """A 户号 as written, or empty; printable characters that fit the household's column."""
+    number = cell_text(value)
+    if any(unicodedata.category(c).startswith("C") for c in number):
+        raise DomainError(
+            "household_number_invalid",
+            _("户号中有不可见的控制字符，请重新输入。"),
+            field="household_number",
+        )
+    return number
+
+
+def _fits(result: ParsedRoster, number: int, key: str, value: str) -> bool:
+    """Whether a value fits the database column it is stored in; an error if not."""
+    limit = STORED_AS[key].max_length
+    if limit is not None and len(value) > limit:
+        result.error(
+            number,
+            key,
+            _("最多%(max)d个字符，这里有%(n)d个。") % {"max": limit, "n": len(value)},
+        )
+        return False
+    return True
 
 
 def _parse_row(
@@ -150,7 +214,7 @@ def _parse_row(
     cells: dict[str, object],
     villages: dict[str, Region],
     today: datetime.date,
-) -> RosterRow | None:
+) -> RosterLine:
     ok = True
     village_text = cell_text(cells.get("village"))
     village = villages.get(village_text)
@@ -181,6 +245,13 @@ def _parse_row(
     except DomainError as exc:
         result.error(number, "phone", str(exc))
         ok = False
+    try:
+        values["household_number"] = check_household_number(cells.get("household_number"))
+    except DomainError as exc:
+        result.error(number, "household_number", str(exc))
+        ok = False
+    for key in STORED_AS:
+        ok = _fits(result, number, key, values.get(key, "")) and ok
     parsed_id: idnumber.IdNumber | None = values.get("id")
     if parsed_id is not None:
         gender = cell_text(cells.get("gender"))
@@ -194,23 +265,43 @@ def _parse_row(
         if birth and birth != parsed_id.birth_date.isoformat():
             result.error(number, "birth_date", _("出生日期与身份证号不一致。"))
             ok = False
-    relation = values.get("relation")
+    relation = values.get("relation", "")
     if ok and relation in HEAD_RELATIONS and values["name"] != values["head_name"]:
         result.error(number, "head_name", _("户主本人的姓名应与“户主姓名”一致。"))
         ok = False
-    if not ok or village is None or parsed_id is None:
-        return None
-    return RosterRow(
-        row=number,
-        village=village,
-        household_number=cell_text(cells.get("household_number")),
-        head_name=values["head_name"],
-        name=values["name"],
-        relation=values["relation"],
-        id=parsed_id,
-        id_hash=pii.keyed_hash(parsed_id.value),
-        phone=values["phone"],
+    name = values.get("name") or normalize_name(cells.get("name"))
+    head_name = values.get("head_name") or normalize_name(cells.get("head_name"))
+    line = RosterLine(
+        number=number,
+        village=village_text,
+        household_number=values.get("household_number") or cell_text(cells.get("household_number")),
+        head_name=head_name,
+        name=name,
+        relation=relation,
+        is_head=relation in HEAD_RELATIONS
+        or (not relation and bool(name) and name == head_name and _looks_like_head(cells)),
+        row=None,
     )
+    if ok and village is not None and parsed_id is not None:
+        line.row = RosterRow(
+            row=number,
+            village=village,
+            household_number=values["household_number"],
+            head_name=values["head_name"],
+            name=values["name"],
+            relation=relation,
+            id=parsed_id,
+            id_hash=pii.keyed_hash(parsed_id.value),
+            phone=values["phone"],
+        )
+    return line
+
+
+def _looks_like_head(cells: dict[str, object]) -> bool:
+    """An unreadable relation on a row named like its head: most likely the head's own row,
+    mistyped (户 主, 户主人); its members are told to wait for it rather than left homeless."""
+    relation = clean(cells.get("relation"))
+    return not relation or "户主" in relation or "本人" in relation
 
 
 def _birth_text(value: object) -> str:
@@ -226,23 +317,32 @@ def _birth_text(value: object) -> str:
     try:
         parts = [int(p) for p in text.split("-")[:3]]
         return datetime.date(*parts).isoformat()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # 1-1-99999999999999999999 overflows a C int
         return text
 
 
 def household_key(row: RosterRow) -> tuple[int, str]:
-    """Rows of one household: same village and 户号, or (without 户号) the same 户主姓名."""
-    return (row.village.pk, "#" + row.household_number if row.household_number else row.head_name)
+    """Rows of one household: same village and the same ``household`` (户号 or head's row)."""
+    return (row.village.pk, row.household)
 
 
-def _check_across_rows(result: ParsedRoster) -> None:
+def _check_duplicate_ids(result: ParsedRoster, lines: list[RosterLine]) -> None:
     seen: dict[str, int] = {}
+    for line in lines:
+        if line.row is None:
+            continue
+        if line.row.id_hash in seen:
+            result.error(
+                line.number, "id_number", _("与第%d行的身份证号重复。") % seen[line.row.id_hash]
+            )
+        else:
+            seen[line.row.id_hash] = line.number
+
+
+def _check_households(result: ParsedRoster) -> None:
+    """One head per 户号, and one head name per 户号."""
     groups: dict[tuple[int, str], list[RosterRow]] = defaultdict(list)
     for row in result.rows:
-        if row.id_hash in seen:
-            result.error(row.row, "id_number", _("与第%d行的身份证号重复。") % seen[row.id_hash])
-        else:
-            seen[row.id_hash] = row.row
         groups[household_key(row)].append(row)
     for members in groups.values():
         heads = [m for m in members if m.is_head]
@@ -251,13 +351,11 @@ def _check_across_rows(result: ParsedRoster) -> None:
                 result.error(
                     extra.row, "relation", _("同一户有多位户主（另见第%d行）。") % heads[0].row
                 )
-        names = {m.head_name for m in members}
-        if len(names) > 1 and members[0].household_number:
-            for m in members[1:]:
-                if m.head_name != members[0].head_name:
-                    result.error(
-                        m.row,
-                        "head_name",
-                        _("同一户号的户主姓名不一致（第%d行为“%s”）。")
-                        % (members[0].row, members[0].head_name),
-                    )
+        first = heads[0] if heads else members[0]
+        for m in members:
+            if m.head_name != first.head_name:
+                result.error(
+                    m.row,
+                    "head_name",
+                    _("同一户号的户主姓名不一致（第%d行为“%s”）。") % (first.row, first.head_name),
+                )

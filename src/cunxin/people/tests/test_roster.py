@@ -176,8 +176,14 @@ def test_a_new_household_needs_its_head(world: World) -> None:
     assert "户主" in info.value.errors[0].message
 
 
-def test_members_join_an_existing_household_by_its_heads_name(world: World) -> None:
+def test_members_listed_without_their_head_need_the_household_number(world: World) -> None:
+    # 王建国 heads household 0002; a name alone does not say it is his household.
     rows = [("前双村", "", "王建国", "王小宝", "孙子", make_id("20180101", 13), "")]
+    with pytest.raises(RosterInvalid) as info:
+        do_import_roster(roster_csv(rows), "r.csv", acting_user=world.clerk)
+    assert "请填写户号" in info.value.errors[0].message
+    assert not Resident.objects.filter(name="王小宝").exists()
+    rows = [("前双村", "0002", "王建国", "王小宝", "孙子", make_id("20180101", 13), "")]
     do_import_roster(roster_csv(rows), "r.csv", acting_user=world.clerk)
     assert (
         Resident.objects.get(name="王小宝").household
@@ -248,3 +254,35 @@ def test_the_import_command_does_the_same(world: World, tmp_path: Path) -> None:
         call_command("import_roster", str(path), "--user", world.clerk.phone)
     with pytest.raises(CommandError):
         call_command("import_roster", str(path), "--user", world.collector_a.phone)
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_an_export_of_full_id_numbers_needs_a_reason(world: World, reason: str) -> None:
+    def exports() -> int:
+        return AuditEntry.objects.filter(action="people.export_roster").count()
+
+    with pytest.raises(DomainError) as info:
+        do_export_roster([world.village_a], fmt="csv", acting_user=world.clerk, reason=reason)
+    assert (info.value.code, info.value.field) == ("reason_required", "reason")
+    client = login(world.clerk)
+    page = client.post(
+        "/people/export/", {"villages": [world.village_a.pk], "fmt": "csv", "reason": reason}
+    )
+    assert page.status_code == 200
+    assert page["Content-Type"].startswith("text/html")
+    assert make_id("19650312", 11) not in page.content.decode()
+    body = {"village_codes": [world.village_a.code], "format": "csv"}
+    api = client.post("/api/people/roster/export", body, content_type="application/json")
+    assert api.status_code in (400, 422)
+    assert make_id("19650312", 11) not in api.content.decode()
+    api = client.post(
+        "/api/people/roster/export", {**body, "reason": reason}, content_type="application/json"
+    )
+    assert api.status_code == 400
+    assert api.json()["code"] == "reason_required"
+    assert exports() == 0
+    api = client.post(
+        "/api/people/roster/export", {**body, "reason": "年度核对"}, content_type="application/json"
+    )
+    assert make_id("19650312", 11) in api.content.decode()
+    assert exports() == 1

@@ -36,6 +36,8 @@ from cunxin.regions.models import Level, Region
 
 IMPORT_NAMESPACE = uuid.UUID("0b7f3c52-5d1e-4b8a-a2f4-6c0e8d9a1e11")
 MAX_ROWS = 5_000
+# The longest note a record keeps (``do_collect``).
+NOTE_MAX_LENGTH = 2_000
 COLUMNS: dict[str, tuple[str, ...]] = {
     "village": ("村", "村名", "所属村", "村（社区）", "村居"),
     "name": ("姓名", "村民姓名"),
@@ -83,7 +85,7 @@ class RecordsInvalid(DomainError):
             _("有%(n)d处错误，未导入任何记录。请修改后重新上传。"),
             params={"n": len(errors)},
         )
-        self.errors = errors
+        self.errors = sorted(errors, key=lambda e: e.row)
 
     def as_dict(self) -> dict[str, Any]:
         body = super().as_dict()
@@ -117,7 +119,7 @@ def parse_date(value: object) -> datetime.date:
     try:
         year, month, day = (int(p) for p in text.split("-"))
         return datetime.date(year, month, day)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # 99999999999999999999-1-1 overflows
         raise DomainError(
             "date_invalid",
             _("行为日期“%s”看不懂，请写成 2026-01-31 这样的格式。") % cell_text(value),
@@ -221,6 +223,15 @@ def _read(
     if not item_code:
         error(number, "item", _("行为编码不能为空。"))
         ok = False
+    note = cell_text(cells.get("note"))
+    if len(note) > NOTE_MAX_LENGTH:
+        # Refused, never cut: what is kept is what the collector wrote.
+        error(
+            number,
+            "note",
+            _("说明最多%(max)d个字，这里有%(n)d个字。") % {"max": NOTE_MAX_LENGTH, "n": len(note)},
+        )
+        ok = False
     values: dict[str, Any] = {}
     # An empty quantity is 1 (as for an item counted per time).
     for key, parse in (
@@ -252,7 +263,7 @@ def _read(
         item_code=item_code,
         quantity=values["quantity"],
         day=values["behaviour_date"],
-        note=cell_text(cells.get("note"))[:2000],
+        note=note,
     )
 
 
@@ -305,13 +316,17 @@ def do_import_records(
 @transaction.atomic
 def _import(content: bytes, filename: str, acting_user: Any, dry_run: bool) -> RecordImportResult:
     sha256 = hashlib.sha256(content).hexdigest()
-    table = find_table(read_rows(content, filename), COLUMNS, REQUIRED)
+    # Rows are read one at a time and reading stops past MAX_ROWS: a file of two million rows
+    # is refused having read a few thousand.
+    table = find_table(
+        read_rows(content, filename),
+        COLUMNS,
+        REQUIRED,
+        max_rows=MAX_ROWS,
+        too_many="records_too_many",
+    )
     if not table.rows:
         raise DomainError("records_empty", _("表格中没有数据行。"))
-    if len(table.rows) > MAX_ROWS:
-        raise DomainError(
-            "records_too_many", _("一次最多导入%(n)d行，请分批导入。"), params={"n": MAX_ROWS}
-        )
     if "id_number" not in table.columns and "id_tail" not in table.columns:
         raise DomainError(
             "header_missing", _("表格中应有“身份证号”或“身份证后四位”一列，用来确认是哪位村民。")

@@ -207,3 +207,48 @@ def test_the_import_page_lists_each_bad_row_in_chinese(policy_world: World) -> N
     )
     assert api.status_code == 400
     assert api.json()["errors"][0]["row"] == 2
+
+
+def test_a_two_million_row_file_is_refused_having_read_only_up_to_the_limit(
+    policy_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cunxin.bench.roster_sheets import long_xlsx
+    from cunxin.people import spreadsheets
+    from cunxin.records.actions import imports
+
+    read = [0]
+    real = spreadsheets.read_rows
+
+    def counted(content: bytes, filename: str) -> Any:
+        for row in real(content, filename):
+            read[0] += 1
+            yield row
+
+    monkeypatch.setattr(imports, "read_rows", counted)
+    header = ["村", "姓名", "身份证后四位", "行为编码", "数量", "行为日期", "说明"]
+    with pytest.raises(DomainError) as info:
+        do_import_records(
+            long_xlsx(header, 2_000_000), "r.xlsx", acting_user=policy_world.collector_a
+        )
+    assert info.value.code == "records_too_many"
+    assert read[0] <= imports.MAX_ROWS + 2
+    assert Record.objects.count() == 0
+
+
+def test_a_note_too_long_to_keep_is_refused_not_cut(policy_world: World) -> None:
+    w = policy_world
+    zhang = w.resident("张三")
+    row = ("前双村", "张三", zhang.id_tail, "PW-R01", 1, TODAY, "扫" * 2001)
+    with pytest.raises(RecordsInvalid) as info:
+        do_import_records(records_xlsx([row]), "r.xlsx", acting_user=w.collector_a)
+    [error] = info.value.errors
+    assert (error.row, error.column) == (2, "说明")
+    assert "2000" in error.message
+    assert Record.objects.count() == 0
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999-1-1", "2026-1-99999999999999999999"])
+def test_a_date_no_calendar_holds_is_refused_as_unreadable(value: str) -> None:
+    with pytest.raises(DomainError) as info:
+        parse_date(value)
+    assert info.value.code == "date_invalid"
