@@ -129,6 +129,16 @@ class Period:
     holidays: list[datetime.date] = field(default_factory=list)
     workdays: list[datetime.date] = field(default_factory=list)
 
+    def holiday_runs(self) -> list[tuple[datetime.date, datetime.date]]:
+        """The holidays as runs of consecutive days (first, last)."""
+        runs: list[tuple[datetime.date, datetime.date]] = []
+        for day in self.holidays:
+            if runs and (day - runs[-1][1]).days == 1:
+                runs[-1] = (runs[-1][0], day)
+            else:
+                runs.append((day, day))
+        return runs
+
 
 @dataclass
 class YearView:
