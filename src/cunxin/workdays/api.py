@@ -161,7 +161,7 @@ class ImportOut(Schema):
     unchanged: int
 
 
-@router.post("/tables/import", response=ImportOut, summary="导入一年的节假日表（有错则全部不导入）")
+@router.post("/import", response=ImportOut, summary="导入一年的节假日表（有错则全部不导入）")
 def import_table(
     request: HttpRequest,
     file: File[UploadedFile],
@@ -186,7 +186,7 @@ class OfficialIn(Schema):
 
 
 @router.post(
-    "/tables/official",
+    "/official",
     response=list[ImportOut],
     summary="导入系统自带的国务院办公厅放假安排（2024–2026年）",
 )

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -61,9 +62,9 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _manageable(request: HttpRequest) -> list[Region]:
-    regions = list(selectors.manageable_regions(request.user).order_by("code"))
-    if not regions:  # a town's centre holds the permission but keeps no table
+def _manageable(request: HttpRequest) -> QuerySet[Region]:
+    regions = selectors.manageable_regions(request.user).order_by("code")
+    if not regions.exists():  # a town's centre holds the permission but keeps no table
         raise PermissionDenied
     return regions
 
@@ -72,7 +73,7 @@ def _manageable(request: HttpRequest) -> list[Region]:
 def import_table(request: HttpRequest) -> HttpResponse:
     """Upload a year's table; every row is checked first, and a bad file imports nothing."""
     regions = _manageable(request)
-    initial = {"region": next((r for r in regions if r.code == request.GET.get("region")), None)}
+    initial = {"region": regions.filter(code=request.GET.get("region", "")).first()}
     form = ImportForm(request.POST or None, request.FILES or None, regions=regions, initial=initial)
     result = None
     row_errors = None

@@ -12,6 +12,14 @@ from cunxin.regions.models import Level, Region
 from cunxin.workdays.actions import ImportResult, do_install_official_calendars
 from cunxin.workdays.spreadsheet import HEADERS
 
+# Spring Festival 2025 as the notice has it: 1月28日–2月4日 off, 1月26日 and 2月8日 worked.
+SPRING_2025 = [
+    ("2025-01-26", "上班", "春节"),
+    *((f"2025-01-{d}", "放假", "春节") for d in range(28, 32)),
+    *((f"2025-02-0{d}", "放假", "春节") for d in range(1, 5)),
+    ("2025-02-08", "上班", "春节"),
+]
+
 
 def county(w: World) -> Region:
     """任城区, the county both towns of the test world lie in."""

@@ -21,14 +21,14 @@ from cunxin.workdays.actions import (
     may_manage_calendar,
 )
 from cunxin.workdays.models import CalendarDay, CalendarYear
-from cunxin.workdays.tests.helpers import county, county_clerk, install, other_county, table_csv
-
-SPRING_2025 = [
-    ("2025-01-26", "上班", "春节"),
-    *((f"2025-01-{d}", "放假", "春节") for d in range(28, 32)),
-    *((f"2025-02-0{d}", "放假", "春节") for d in range(1, 5)),
-    ("2025-02-08", "上班", "春节"),
-]
+from cunxin.workdays.tests.helpers import (
+    SPRING_2025,
+    county,
+    county_clerk,
+    install,
+    other_county,
+    table_csv,
+)
 
 
 def _days(region_code: str, year: int) -> list[tuple[dt.date, str, str]]:
