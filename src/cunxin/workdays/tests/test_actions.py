@@ -13,6 +13,7 @@ from cunxin.core import workdays as w
 from cunxin.core.errors import DomainError, Forbidden
 from cunxin.core.models import AuditEntry
 from cunxin.core.workdays import SHANGHAI, TimeLimit
+from cunxin.regions.models import Level, Region
 from cunxin.workdays import official, selectors, spreadsheet
 from cunxin.workdays.actions import (
     MAX_BYTES,
@@ -242,3 +243,15 @@ def test_official_install_uses_the_notices_as_source(world: World) -> None:
     install(world)
     sources = dict(CalendarYear.objects.values_list("year", "source"))
     assert sources == {year: official.notice(year) for year in official.YEARS}
+
+
+def test_the_demo_counts_deadlines_by_the_official_calendar(db: None) -> None:
+    from cunxin.demo.build import build
+
+    build(seed=7, weeks=0)
+    village = Region.objects.filter(level=Level.VILLAGE).order_by("code").first()
+    assert village is not None
+    cal = selectors.calendar_for(village.code)
+    assert w.missing_years(cal, 2024, 2026) == []
+    assert w.is_working_day(cal, dt.date(2026, 2, 14))
+    assert CalendarYear.objects.get(year=2026).region.level == Level.PROVINCE
