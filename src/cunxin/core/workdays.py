@@ -231,16 +231,23 @@ def working_days_between(cal: WorkCalendar, first: dt.date, last: dt.date) -> in
 
 def _local(cal: WorkCalendar, moment: dt.datetime) -> tuple[dt.date, int]:
     """The local day of an aware moment and its time of day in microseconds."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    if moment.tzinfo is None:
         raise ValueError("working time needs aware datetimes")
     local = moment.astimezone(cal.hours.tz)
-    return local.date(), _time_us(local.time())
+    t_us = ((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000 + local.microsecond
+    return local.date(), t_us
 
 
 def _at(cal: WorkCalendar, day: dt.date, t_us: int) -> dt.datetime:
     """The moment ``t_us`` after local midnight of ``day``."""
-    midnight = dt.datetime(day.year, day.month, day.day, tzinfo=cal.hours.tz)
-    return midnight + dt.timedelta(microseconds=t_us)
+    # Office periods end before midnight, so the hour is always 0–23 (and built directly, which
+    # is several times faster than adding a timedelta to an aware midnight).
+    seconds, micro = divmod(t_us, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return dt.datetime(
+        day.year, day.month, day.day, hour, minute, second, micro, tzinfo=cal.hours.tz
+    )
 
 
 def close_of(cal: WorkCalendar, day: dt.date) -> dt.datetime:
