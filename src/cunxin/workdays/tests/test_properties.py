@@ -14,6 +14,10 @@ from cunxin.core.workdays import SHANGHAI, TimeLimit, Unit, Urgency
 from cunxin.workdays.official import official_calendar
 
 CAL = official_calendar()
+for _year in range(2022, 2029):  # index the years up front, so no example pays for it
+    CAL.working_ordinals(_year)
+# Speed is the benchmark's business: no per-example deadline on a shared, busy machine.
+untimed = settings(deadline=None)
 ZONES = st.sampled_from([SHANGHAI, dt.UTC, ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")])
 moments = st.datetimes(
     min_value=dt.datetime(2023, 10, 1),
@@ -35,6 +39,7 @@ def pause_lists(draw: st.DrawFn, start: dt.datetime) -> list[w.Pause]:
     return pauses
 
 
+@untimed
 @given(moments, amounts)
 def test_adding_working_time_then_measuring_gives_it_back(
     start: dt.datetime, amount: dt.timedelta
@@ -45,6 +50,7 @@ def test_adding_working_time_then_measuring_gives_it_back(
     assert w.working_time_between(CAL, end, start) == -amount
 
 
+@untimed
 @given(moments, amounts)
 def test_subtracting_working_time_is_the_earliest_moment_with_that_much_left(
     end: dt.datetime, amount: dt.timedelta
@@ -56,6 +62,7 @@ def test_subtracting_working_time_is_the_earliest_moment_with_that_much_left(
     assert w.working_time_between(CAL, begin - dt.timedelta(microseconds=1), end) > amount
 
 
+@untimed
 @given(moments, st.integers(min_value=1, max_value=300))
 def test_adding_working_days_then_counting_gives_n(start: dt.datetime, n: int) -> None:
     due = w.add_working_days(CAL, start, n)
@@ -67,6 +74,7 @@ def test_adding_working_days_then_counting_gives_n(start: dt.datetime, n: int) -
     assert w.nth_working_day_before(CAL, due.date(), n) <= local.date()
 
 
+@untimed
 @given(moments, moments, moments)
 def test_working_time_adds_up_over_consecutive_spans(
     a: dt.datetime, b: dt.datetime, c: dt.datetime
@@ -75,7 +83,7 @@ def test_working_time_adds_up_over_consecutive_spans(
     assert total == w.working_time_between(CAL, a, c)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.data(), moments, limits, st.lists(limits, max_size=2))
 def test_a_deadline_is_never_before_its_start_and_pauses_only_push_it_later(
     data: st.DataObject, start: dt.datetime, limit: TimeLimit, extensions: list[TimeLimit]
@@ -116,6 +124,7 @@ def _union(pauses: list[w.Pause]) -> list[w.Pause]:
     return list(merged)
 
 
+@untimed
 @given(moments, moments, st.integers(min_value=0, max_value=30 * 60))
 def test_amber_from_is_exactly_when_the_worklist_turns_amber(
     now: dt.datetime, due: dt.datetime, minutes: int
