@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import DomainError
 from cunxin.core.http import CSV, XLSX, download, requires, run_action
+from cunxin.core.workdays import missing_years
 from cunxin.regions.models import Region
 from cunxin.workdays import actions, official, selectors, spreadsheet
 from cunxin.workdays.forms import DeleteForm, ImportForm, OfficialForm
@@ -44,6 +45,13 @@ def index(request: HttpRequest) -> HttpResponse:
     region = next((r for r in regions if r.code == code), regions[0])
     year = _year(request.GET.get("year", ""))
     own = CalendarYear.objects.filter(region=region).order_by("-year")
+    # The State Council publishes next year's arrangement around November: from October on,
+    # the centre is reminded while next year still has no table.
+    today = timezone.localdate()
+    coming = today.year + 1
+    next_missing = today.month >= 10 and bool(
+        missing_years(selectors.calendar_for(region.code), coming, coming)
+    )
     return render(
         request,
         "workdays/index.html",
@@ -54,6 +62,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "year": year,
             "own_tables": own,
             "can_manage": actions.may_manage_calendar(request.user, region),
+            "next_missing": next_missing,
+            "coming": coming,
             "office_hours": "、".join(
                 f"{start:%H:%M}–{end:%H:%M}" for start, end in selectors.office_hours().periods
             ),

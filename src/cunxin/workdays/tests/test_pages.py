@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+from unittest import mock
 
 from cunxin.conftest import World, login
 from cunxin.core.models import AuditEntry
@@ -132,3 +134,18 @@ def test_the_api_import_reports_every_bad_row_as_json(world: World) -> None:
     body = json.loads(answer.content)
     assert body["code"] == "calendar_invalid"
     assert body["errors"] == [{"row": 3, "column": "日期", "message": "与第2行的日期重复。"}]
+
+
+def test_from_october_the_centre_is_reminded_of_next_year_s_missing_table(world: World) -> None:
+    install(world)  # 2024–2026
+    client = login(county_clerk(world))
+    for today, reminded in (("2026-09-30", False), ("2026-10-01", True), ("2025-11-20", False)):
+        moment = dt.datetime.fromisoformat(f"{today}T10:00+08:00")
+        with mock.patch("django.utils.timezone.now", return_value=moment):
+            text = client.get("/workdays/").content.decode()
+        assert ('data-testid="calendar-next-missing"' in text) is reminded, today
+    with mock.patch(
+        "django.utils.timezone.now", return_value=dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    ):
+        text = client.get("/workdays/").content.decode()
+    assert "2027年的节假日表还没有导入" in text
