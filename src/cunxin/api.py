@@ -30,6 +30,7 @@ from cunxin.records.api import router as records_router
 from cunxin.regions.api import router as regions_router
 from cunxin.shop.api import router as shop_router
 from cunxin.volunteering.api import router as volunteering_router
+from cunxin.workdays.api import router as workdays_router
 
 
 class ReadableJSON(JSONRenderer):
@@ -116,3 +117,4 @@ api.add_router("/shop/", shop_router)
 api.add_router("/coupons/", coupons_router)
 api.add_router("/fund/", fund_router)
 api.add_router("/merchants/", merchants_router)
+api.add_router("/workdays/", workdays_router)

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "cunxin.coupons",
     "cunxin.fund",
     "cunxin.merchants",
+    "cunxin.workdays",
     "cunxin.web",
     "cunxin.demo",
 ]
@@ -176,6 +177,8 @@ MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 ROSTER_MAX_BYTES = env_int("ROSTER_MAX_BYTES", 20 * 1024 * 1024)
+# Office hours on working days (in TIME_ZONE), the one place every working-time deadline reads.
+WORKDAY_HOURS = env_str("WORKDAY_HOURS", "08:30-12:00,13:30-17:30")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

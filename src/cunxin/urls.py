@@ -21,6 +21,7 @@ urlpatterns = [
     path("coupons/", include("cunxin.coupons.urls")),
     path("fund/", include("cunxin.fund.urls")),
     path("merchants/", include("cunxin.merchants.urls")),
+    path("workdays/", include("cunxin.workdays.urls")),
     path("public/", include("cunxin.public.urls")),
     path("messages/", include("cunxin.notifications.urls")),
     path("api/", api.urls),

@@ -67,6 +67,8 @@ class Perm(StrEnum):
     VIEW_MERCHANTS = "merchants.view"
     MANAGE_MERCHANTS = "merchants.manage"
     SELL = "merchants.sell"
+    VIEW_CALENDAR = "workdays.view"
+    MANAGE_CALENDAR = "workdays.manage"
 
 
 class Reach(Enum):
@@ -84,6 +86,7 @@ _STAFF_READ = {
     Perm.VIEW_RECORDS: R,
     Perm.VIEW_VOLUNTEERING: R,
     Perm.VIEW_HONOURS: R,
+    Perm.VIEW_CALENDAR: R,
 }
 
 ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
@@ -115,6 +118,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.MANAGE_FUND: R,
         Perm.VIEW_MERCHANTS: R,
         Perm.MANAGE_MERCHANTS: R,
+        # Holiday tables sit at county level or above: a county's centre keeps its county's.
+        Perm.MANAGE_CALENDAR: R,
     },
     # The village review committee (村信用评审会): reviews, runs notices, rules, blacklists.
     Role.COMMITTEE: {

@@ -9,7 +9,8 @@ Suites and their figures (each module's docstring says exactly what is measured)
 * ``roster`` (``bench/roster.py``): ``roster_import``, ``roster_import_reimport``;
 * ``ledger`` (``bench/ledger.py``): ``take_effect``, ``score_read``, ``check_ledger``;
 * ``honours`` (``bench/honours.py``): ``monthly_stars``;
-* ``spending`` (``bench/spending.py``): ``redeem_http``.
+* ``spending`` (``bench/spending.py``): ``redeem_http``;
+* ``workdays`` (``bench/workdays.py``): ``workday_deadlines``.
 
 Each figure is one line, ``BENCH <name> <value> <unit> ratio=<value/baseline>
 baseline=<what it is compared with>``; the baseline is measured in the same process, on the same

@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from cunxin.bench import honours, ledger, roster, spending
+from cunxin.bench import honours, ledger, roster, spending, workdays
 from cunxin.bench.common import (
     DOCS,
     Figure,
@@ -21,7 +21,13 @@ from cunxin.bench.common import (
     update_docs,
 )
 
-SUITES = {"roster": roster, "ledger": ledger, "honours": honours, "spending": spending}
+SUITES = {
+    "roster": roster,
+    "ledger": ledger,
+    "honours": honours,
+    "spending": spending,
+    "workdays": workdays,
+}
 
 
 def _selected(only: Sequence[str] | None) -> dict[str, set[str]]:

@@ -28,6 +28,7 @@ from cunxin.people.spreadsheets import write_csv
 from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
 from cunxin.regions.actions import do_create_region
 from cunxin.regions.models import Level, Region
+from cunxin.workdays.actions import do_install_official_calendars
 
 POLICY_START = datetime.date(2025, 1, 1)
 
@@ -114,6 +115,9 @@ def _build(seed: int, weeks: int) -> list[Login]:
         )
     town = parent
     assert town is not None
+    # China's holiday arrangements for the whole province: every county in it counts by them.
+    province = Region.objects.get(code=REGIONS[0][0])
+    do_install_official_calendars(province, acting_user=admin, reason="demo")
     villages = [
         do_create_region(code=code, name=name, level=Level.VILLAGE, parent=town, acting_user=admin)
         for code, name, _n, _s in VILLAGES
