@@ -21,6 +21,7 @@ from cunxin.accounts.permissions import GRANTABLE, ROLE_LEVELS, Perm, Role
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden, RateLimited
 from cunxin.core.scoping import require, scope_of
+from cunxin.people.names import check_name
 
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
@@ -171,9 +172,8 @@ def do_create_user(
     role = Role(role)
     _check_grant(acting_user, role, region)
     phone = check_mobile(phone)
-    name = "".join(unicodedata.normalize("NFKC", name or "").split())
-    if not name:
-        raise DomainError("name_missing", _("请填写姓名。"), field="name")
+    # The same rule as a resident's name: a login's name is shown on pages, notices and receipts.
+    name = check_name(name)
     if User.objects.filter(phone=phone).exists():
         raise Conflict("phone_taken", _("该手机号已有账号。"), field="phone")
     if role == Role.VILLAGER and resident is None:
@@ -324,7 +324,7 @@ def do_create_platform_admin(*, phone: str, name: str, password: str, reason: st
     phone = check_mobile(phone)
     if User.objects.filter(phone=phone).exists():
         raise Conflict("phone_taken", _("该手机号已有账号。"), field="phone")
-    user = User(phone=phone, name=name.strip() or phone, is_staff=True)
+    user = User(phone=phone, name=check_name(name), is_staff=True)
     _check_password(password, user)
     user.set_password(password)
     user.save()

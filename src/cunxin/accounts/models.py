@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cunxin.accounts.permissions import ROLE_PERMISSIONS, Perm, Reach, Role
 from cunxin.core.scoping import NOTHING, Scope, ScopedQuerySet
+from cunxin.people.names import check_name
 
 
 class UserManager(BaseUserManager["User"]):
@@ -21,6 +22,7 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, phone: str, password: str | None = None, **extra: Any) -> User:
+        extra["name"] = check_name(extra.get("name"))
         user = self.model(phone=phone, **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -29,7 +31,7 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, phone: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
-        extra.setdefault("name", phone)
+        extra.setdefault("name", "平台管理员")
         return self.create_user(phone, password, **extra)
 
     def get_queryset(self) -> ScopedQuerySet[User]:
