@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cunxin.core.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -136,10 +137,19 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Failed logins allowed per phone number and per client address inside the window.
+# The only backend: it checks a password only for an attempt the login limiter admitted.
+AUTHENTICATION_BACKENDS = ["cunxin.accounts.backends.LimitedBackend"]
+# The login limiter (accounts/limiter.py): failures allowed per phone number (or known device)
+# and per client address before a challenge is asked; past it a phone also waits between tries,
+# from the base doubling up to the maximum. A key's count is forgotten after the window.
 LOGIN_MAX_FAILURES_PER_PHONE = env_int("LOGIN_MAX_FAILURES_PER_PHONE", 5)
 LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 30)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+LOGIN_WAIT_BASE_SECONDS = env_int("LOGIN_WAIT_BASE_SECONDS", 2)
+LOGIN_WAIT_MAX_SECONDS = env_int("LOGIN_WAIT_MAX_SECONDS", 5 * 60)
+# The reverse proxies in front of the application (addresses or networks): X-Forwarded-For is
+# believed only from them (core/proxies.py). Empty: the header is ignored.
+TRUSTED_PROXIES = env_list("CUNXIN_TRUSTED_PROXIES", [])
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

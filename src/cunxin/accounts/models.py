@@ -186,3 +186,35 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} {self.at:%Y-%m-%d %H:%M} {'ok' if self.success else 'fail'}"
+
+
+class LoginThrottle(models.Model):
+    """Failed password checks of one key (a phone, a device, an address) in a sliding window.
+
+    One row per key, read and written under its row lock, so concurrent attempts are counted one
+    after another (see ``accounts.limiter``).
+    """
+
+    key = models.CharField(max_length=80, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    # No password is checked for this key before this moment (the growing wait).
+    wait_until = models.DateTimeField(null=True, blank=True)
+    # When the owner was last told of an attack (at most once per window).
+    alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["last_failure_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"
+
+
+class UsedChallenge(models.Model):
+    """A login challenge that has been answered: each one admits one attempt, right or wrong."""
+
+    nonce = models.CharField(max_length=32, primary_key=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.nonce
