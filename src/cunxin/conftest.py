@@ -26,7 +26,10 @@ from cunxin.people.spreadsheets import write_csv
 from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
 from cunxin.regions.actions import do_create_region
 from cunxin.regions.models import Level, Region
-from cunxin.web.tests.browser import browser  # noqa: F401  (one Chromium for every app's tests)
+from cunxin.web.tests.browser import (  # noqa: F401  (one Chromium for every app's tests)
+    browser,
+    csp_violations_fail_the_test,
+)
 
 PASSWORD = "test-pass-2026"
 # The personas' display names: names a person could have (the rule of residents' names holds

@@ -137,6 +137,23 @@ def test_the_admin_opens_after_logging_in_on_the_projects_page(world: World) -> 
     assert client.get("/admin/").status_code == 200
 
 
+def test_the_admins_password_change_is_the_projects(world: World) -> None:
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(world.admin)
+    response = client.post(
+        "/admin/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "x-new-pass-9",
+            "new_password2": "x-new-pass-9",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == "/accounts/password/"
+    world.admin.refresh_from_db()
+    assert world.admin.check_password(PASSWORD)
+
+
 def test_a_logged_in_user_who_is_not_staff_is_refused_by_the_admin(world: World) -> None:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(world.collector_a)
