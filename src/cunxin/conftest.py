@@ -26,9 +26,23 @@ from cunxin.people.spreadsheets import write_csv
 from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
 from cunxin.regions.actions import do_create_region
 from cunxin.regions.models import Level, Region
-from cunxin.web.tests.browser import browser  # noqa: F401  (one Chromium for every app's tests)
+from cunxin.web.tests.browser import (  # noqa: F401  (one Chromium for every app's tests)
+    browser,
+    csp_violations_fail_the_test,
+)
 
 PASSWORD = "test-pass-2026"
+# The personas' display names: names a person could have (the rule of residents' names holds
+# for logins too), none of them a resident's, so a page that leaks one is caught.
+PERSONA_NAMES = {
+    "clerk": "周中心",
+    "clerk2": "唐中心",
+    "committee_a": "前双评审",
+    "collector_a": "前双采集",
+    "keeper_a": "前双店主",
+    "collector_b": "庄头采集",
+    "villager_a": "村民甲",
+}
 ROSTER_HEADERS = ("村", "户号", "户主姓名", "姓名", "与户主关系", "身份证号", "联系电话")
 
 
@@ -143,7 +157,7 @@ def build_world() -> World:
     ) -> None:
         created = do_create_user(
             phone=phone,
-            name=key,
+            name=PERSONA_NAMES[key],
             password=PASSWORD,
             role=role,
             region=region,

@@ -85,7 +85,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cunxin.core.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "cunxin.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -137,10 +139,19 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Failed logins allowed per phone number and per client address inside the window.
+# The only backend: it checks a password only for an attempt the login limiter admitted.
+AUTHENTICATION_BACKENDS = ["cunxin.accounts.backends.LimitedBackend"]
+# The login limiter (accounts/limiter.py): failures allowed per phone number (or known device)
+# and per client address before a challenge is asked; past it a phone also waits between tries,
+# from the base doubling up to the maximum. A key's count is forgotten after the window.
 LOGIN_MAX_FAILURES_PER_PHONE = env_int("LOGIN_MAX_FAILURES_PER_PHONE", 5)
 LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 30)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+LOGIN_WAIT_BASE_SECONDS = env_int("LOGIN_WAIT_BASE_SECONDS", 2)
+LOGIN_WAIT_MAX_SECONDS = env_int("LOGIN_WAIT_MAX_SECONDS", 5 * 60)
+# The reverse proxies in front of the application (addresses or networks): X-Forwarded-For is
+# believed only from them (core/proxies.py). Empty: the header is ignored.
+TRUSTED_PROXIES = env_list("CUNXIN_TRUSTED_PROXIES", [])
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -185,6 +196,23 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Sent on every response (core/csp.py). Every asset is our own and no page has inline script or
+# style, so nothing else may run or style a page. data: images are WeUI's icons in its CSS; blob:
+# is the camera scanner's video and the photos shrunk on the phone before upload.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "font-src": "'self' data:",
+    "connect-src": "'self'",
+    "media-src": "'self' blob:",
+    "worker-src": "'self' blob:",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

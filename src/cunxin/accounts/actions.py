@@ -7,7 +7,6 @@ import re
 import unicodedata
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -16,11 +15,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.accounts import devices, limiter
 from cunxin.accounts.models import LoginAttempt, RoleAssignment, User
 from cunxin.accounts.permissions import GRANTABLE, ROLE_LEVELS, Perm, Role
 from cunxin.core import audit
-from cunxin.core.errors import Conflict, DomainError, Forbidden, RateLimited
+from cunxin.core.errors import Conflict, DomainError, Forbidden
 from cunxin.core.scoping import require, scope_of
+from cunxin.people.names import check_name
 
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
@@ -67,38 +68,50 @@ def _check_password(password: str, user: User | None = None, field: str = "passw
 # --- login -------------------------------------------------------------------------------------
 
 
-def _recent_failures(**filters: Any) -> int:
-    since = timezone.now() - datetime.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    return LoginAttempt.objects.filter(at__gte=since, success=False, **filters).count()
+def login_with_phone(
+    request: HttpRequest,
+    raw_phone: str,
+    password: str,
+    *,
+    challenge_token: str = "",
+    challenge_answer: str = "",
+) -> User:
+    """The user for a phone number and password, through the login limiter (``limiter``).
 
-
-def login_with_phone(request: HttpRequest, raw_phone: str, password: str) -> User:
-    """The user for a phone number and password, after the rate limit; records the attempt.
-
-    Too many failures for one phone number (or from one address) lock further attempts for the
-    window, whether or not the password is right, so guessing costs the attacker time.
+    Refusals: login_wait and challenge_required / challenge_wrong from the limiter (the
+    password is not checked then), login_failed for a wrong phone number or password.
     """
-    phone = normalize_phone(raw_phone)
-    ip = request.META.get("REMOTE_ADDR") or None
-    minutes = settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
-    if _recent_failures(phone=phone) >= settings.LOGIN_MAX_FAILURES_PER_PHONE or (
-        ip and _recent_failures(ip=ip) >= settings.LOGIN_MAX_FAILURES_PER_IP
-    ):
-        raise RateLimited(
-            "login_rate_limited",
-            _("登录失败次数过多，请%(minutes)d分钟后再试。"),
-            params={"minutes": minutes},
-        )
-    user = authenticate(request, username=phone, password=password)
-    LoginAttempt.objects.create(phone=phone[:32], ip=ip, success=user is not None)
-    if user is None or not isinstance(user, User):
+    phone = normalize_phone(raw_phone)[:32]
+    ip = request.META.get("REMOTE_ADDR") or ""  # the client, behind trusted proxies
+    admission = limiter.admit(
+        limiter.login_buckets(phone, ip, devices.device_for(request, phone)),
+        phone=phone,
+        ip=ip,
+        challenge_token=challenge_token,
+        challenge_answer=challenge_answer,
+    )
+    user = authenticate(request, username=phone, password=password, admission=admission)
+    found = user if isinstance(user, User) else None
+    limiter.settle(admission, found)
+    if found is None:
         raise DomainError("login_failed", _("手机号或密码不正确。"))
-    return user
+    return found
+
+
+def login_challenge_needed(request: HttpRequest, raw_phone: str = "") -> bool:
+    """Whether the login page must show a challenge for this client (and phone, if typed)."""
+    phone = normalize_phone(raw_phone)[:32]
+    ip = request.META.get("REMOTE_ADDR") or ""
+    buckets = limiter.login_buckets(phone, ip, devices.device_for(request, phone) if phone else "")
+    if not phone:
+        buckets = tuple(b for b in buckets if not b.key.startswith("phone:"))
+    return limiter.challenge_needed(buckets)
 
 
 def purge_login_attempts(older_than: datetime.timedelta = datetime.timedelta(days=30)) -> int:
-    """Forget attempts older than the window needs (a periodic job)."""
+    """Forget attempts older than investigation needs, and the limiter's stale keys (a job)."""
     deleted, _rows = LoginAttempt.objects.filter(at__lt=timezone.now() - older_than).delete()
+    limiter.purge()
     return deleted
 
 
@@ -171,9 +184,8 @@ def do_create_user(
     role = Role(role)
     _check_grant(acting_user, role, region)
     phone = check_mobile(phone)
-    name = "".join(unicodedata.normalize("NFKC", name or "").split())
-    if not name:
-        raise DomainError("name_missing", _("请填写姓名。"), field="name")
+    # The same rule as a resident's name: a login's name is shown on pages, notices and receipts.
+    name = check_name(name)
     if User.objects.filter(phone=phone).exists():
         raise Conflict("phone_taken", _("该手机号已有账号。"), field="phone")
     if role == Role.VILLAGER and resident is None:
@@ -303,18 +315,27 @@ def do_reset_password(user: User, *, new_password: str, acting_user: Any, reason
     return user
 
 
-@transaction.atomic
-def do_change_own_password(user: User, *, old_password: str, new_password: str) -> User:
-    """A user replaces their own password, proving they know the old one."""
-    if not user.check_password(old_password):
+def do_change_own_password(
+    user: User, *, old_password: str, new_password: str, ip: str = ""
+) -> User:
+    """A user replaces their own password, proving they know the old one.
+
+    The old password is checked first, through the login limiter and in its own transactions,
+    so a wrong one counts even though nothing else is written; then the change is written.
+    """
+    admission = limiter.admit(limiter.password_change_buckets(user), phone=user.phone, ip=ip)
+    right = admission.take() and user.check_password(old_password)
+    limiter.settle(admission, user if right else None)
+    if not right:
         raise DomainError("old_password_wrong", _("原密码不正确。"), field="old_password")
     if old_password == new_password:
         raise DomainError("password_same", _("新密码不能与原密码相同。"), field="new_password")
     _check_password(new_password, user, field="new_password")
-    user.set_password(new_password)
-    user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
-    audit.record(user, "accounts.change_password", user, region_code=user.home_region_code)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        audit.record(user, "accounts.change_password", user, region_code=user.home_region_code)
     return user
 
 
@@ -324,7 +345,7 @@ def do_create_platform_admin(*, phone: str, name: str, password: str, reason: st
     phone = check_mobile(phone)
     if User.objects.filter(phone=phone).exists():
         raise Conflict("phone_taken", _("该手机号已有账号。"), field="phone")
-    user = User(phone=phone, name=name.strip() or phone, is_staff=True)
+    user = User(phone=phone, name=check_name(name), is_staff=True)
     _check_password(password, user)
     user.set_password(password)
     user.save()

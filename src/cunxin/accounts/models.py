@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cunxin.accounts.permissions import ROLE_PERMISSIONS, Perm, Reach, Role
 from cunxin.core.scoping import NOTHING, Scope, ScopedQuerySet
+from cunxin.people.names import check_name
 
 
 class UserManager(BaseUserManager["User"]):
@@ -21,6 +22,7 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, phone: str, password: str | None = None, **extra: Any) -> User:
+        extra["name"] = check_name(extra.get("name"))
         user = self.model(phone=phone, **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -29,7 +31,7 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, phone: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
-        extra.setdefault("name", phone)
+        extra.setdefault("name", "平台管理员")
         return self.create_user(phone, password, **extra)
 
     def get_queryset(self) -> ScopedQuerySet[User]:
@@ -184,3 +186,35 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} {self.at:%Y-%m-%d %H:%M} {'ok' if self.success else 'fail'}"
+
+
+class LoginThrottle(models.Model):
+    """Failed password checks of one key (a phone, a device, an address) in a sliding window.
+
+    One row per key, read and written under its row lock, so concurrent attempts are counted one
+    after another (see ``accounts.limiter``).
+    """
+
+    key = models.CharField(max_length=80, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    # No password is checked for this key before this moment (the growing wait).
+    wait_until = models.DateTimeField(null=True, blank=True)
+    # When the owner was last told of an attack (at most once per window).
+    alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["last_failure_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"
+
+
+class UsedChallenge(models.Model):
+    """A login challenge that has been answered: each one admits one attempt, right or wrong."""
+
+    nonce = models.CharField(max_length=32, primary_key=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.nonce

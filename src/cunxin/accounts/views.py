@@ -5,15 +5,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from cunxin.accounts import actions, selectors
+from cunxin.accounts import actions, devices, selectors
+from cunxin.accounts.challenge import new_challenge
 from cunxin.accounts.forms import (
     GrantRoleForm,
     LoginForm,
@@ -32,7 +36,11 @@ from cunxin.people.models import Resident
 @sensitive_post_parameters("password")
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Log in with phone number and password (rate limited in the action)."""
+    """Log in with phone number and password, through the login limiter (in the action).
+
+    Past an allowance of failures the page shows a challenge (a sum drawn as a picture); its
+    signed token and the answer come back with the form.
+    """
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = ""
@@ -41,13 +49,39 @@ def login_view(request: HttpRequest) -> HttpResponse:
         ok, user = run_action(
             form,
             lambda: actions.login_with_phone(
-                request, form.cleaned_data["phone"], form.cleaned_data["password"]
+                request,
+                form.cleaned_data["phone"],
+                form.cleaned_data["password"],
+                challenge_token=request.POST.get("challenge", "")[:200],
+                challenge_answer=request.POST.get("answer", "")[:10],
             ),
         )
         if ok:
             login(request, user)
-            return redirect(next_url or "web:home")
-    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+            response = redirect(next_url or "web:home")
+            devices.remember(request, response, user.phone)
+            return response
+    typed = str(form.data.get("phone", "")) if form.is_bound else ""
+    shown = new_challenge() if actions.login_challenge_needed(request, typed) else None
+    return render(
+        request, "accounts/login.html", {"form": form, "next": next_url, "challenge": shown}
+    )
+
+
+def admin_login(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """Django admin's login page: the project's login, so the admin is not a way around the
+    login limiter (and an admin sees the same page, challenge and waits as everyone)."""
+    if request.user.is_authenticated:
+        raise PermissionDenied  # logged in, but not staff: the admin is not theirs
+    return redirect_to_login(
+        request.GET.get("next") or reverse("admin:index"), login_url=reverse("accounts:login")
+    )
+
+
+def admin_password_change(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """Django admin's password change: ours, whose old-password check goes through the limiter
+    (the admin's own form would let a session holder guess the password without one)."""
+    return redirect("accounts:password")
 
 
 @require_POST
@@ -70,6 +104,7 @@ def password_view(request: HttpRequest) -> HttpResponse:
                 user,
                 old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password"],
+                ip=request.META.get("REMOTE_ADDR") or "",
             ),
         )
         if ok:

@@ -202,7 +202,7 @@ def build_world(sizes: Sizes) -> World:
         for n in range(CLIENTS):
             keeper = do_create_user(
                 phone=KEEPER_PHONES.format(n),
-                name=f"店员{n + 1}",
+                name="店员" + "".join("零一二三四五六七八九"[int(d)] for d in str(n + 1)),
                 password=first,
                 role=Role.KEEPER,
                 region=village,

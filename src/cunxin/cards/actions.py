@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
-from cunxin.cards import pins
 from cunxin.cards.models import Card, CardStatus
 from cunxin.cards.numbers import number_hash, validate_number, validate_pin
 from cunxin.core import audit
@@ -106,7 +105,6 @@ def do_unlock_card(card: Card, *, reason: str, acting_user: Any) -> Card:
     card.failed_pins = 0
     card.locked_at = None
     card.save(update_fields=["failed_pins", "locked_at"])
-    pins.forget(card.pk)
     audit.record(
         acting_user,
         "cards.unlock",
@@ -133,7 +131,6 @@ def do_reset_card_pin(
     card.pin_hash = make_password(pin)
     if card.locked_at is None:
         card.failed_pins = 0
-        pins.forget(card.pk)
     card.save(update_fields=["pin_hash", "failed_pins"])
     audit.record(
         acting_user,
@@ -158,7 +155,6 @@ def do_cancel_card(card: Card, *, reason: str, acting_user: Any) -> Card:
     card.status = CardStatus.CANCELLED
     card.cancelled_at = timezone.now()
     card.save(update_fields=["status", "cancelled_at"])
-    pins.forget(card.pk)
     audit.record(
         acting_user,
         "cards.cancel",

@@ -24,7 +24,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.hashers import check_password
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.cards import pins
-from cunxin.cards.models import MAX_PIN_TRIES, Card, CardStatus, UsedCode
+from cunxin.cards.models import Card, CardStatus, UsedCode
 from cunxin.cards.numbers import clean_number, number_hash
 from cunxin.core.errors import Conflict, DomainError, Forbidden
 from cunxin.core.scoping import scope_of
@@ -149,7 +148,6 @@ def _by_code(code: str, acting_user: Any, serves: Region | None) -> Customer:
 
 
 def _by_card(card_number: str, pin: str, acting_user: Any, serves: Region | None) -> Customer:
-    pins.flush(acting_user=acting_user)
     digits = clean_number(card_number)
     card = (
         Card.objects.select_related("resident__village")
@@ -162,19 +160,7 @@ def _by_card(card_number: str, pin: str, acting_user: Any, serves: Region | None
         )
     # Scope before the PIN: a keeper elsewhere must not be able to use up someone's tries.
     _reachable(card.resident, acting_user, serves)
-    locked = _("这张卡已锁定（密码连续输错%(max)d次），请联系村信用评审会解锁。")
-    if card.locked or pins.failures(card) >= MAX_PIN_TRIES:
-        raise DomainError("card_locked", locked, field="pin", params={"max": MAX_PIN_TRIES})
-    if not check_password(pin or "", card.pin_hash):
-        pins.count_wrong_pin(card, acting_user=acting_user)
-        card.refresh_from_db(fields=["failed_pins", "locked_at"])
-        left = MAX_PIN_TRIES - pins.failures(card)
-        if left <= 0:
-            raise DomainError("card_locked", locked, field="pin", params={"max": MAX_PIN_TRIES})
-        raise DomainError(
-            "pin_wrong", _("密码错误，还可以再试%(left)d次。"), field="pin", params={"left": left}
-        )
-    pins.clear_failures(card)
+    card = pins.check_pin(card, pin, acting_user=acting_user)
     return Customer(resident=_active(card.resident), via="card")
 
 
@@ -192,7 +178,10 @@ def identify(
     the tries left), customer_missing (nothing given), customer_inactive (moved out), and
     Forbidden customer_elsewhere for a villager outside ``serves`` (a merchant's town or county;
     the caller has checked the acting user works there) or, without it, outside the villages the
-    acting user may redeem in (Perm.REDEEM: a village shop's keeper). A wrong PIN is counted durably even if the caller's transaction rolls back.
+    acting user may redeem in (Perm.REDEEM: a village shop's keeper).
+
+    A card's PIN is checked and counted in a transaction of its own (``cards.pins``): call this
+    before the payment's transaction, never inside it (check, then do).
     """
     if code.strip():
         return _by_code(code, acting_user, serves)

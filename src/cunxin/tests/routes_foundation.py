@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from cunxin.conftest import ROSTER_HEADERS, World, make_id, roster_csv
+from cunxin.conftest import PERSONA_NAMES, ROSTER_HEADERS, World, make_id, roster_csv
 from cunxin.tests.access import Route, item, resident, upload
 
 TODAY = timezone.localdate()
@@ -198,7 +198,7 @@ ROUTES = [
         "clerk",
         ["clerk2"],
         extra_refused=["collector_a"],
-        secret="collector_a",
+        secret=PERSONA_NAMES["collector_a"],
     ),
     Route(
         "accounts:user",
@@ -207,7 +207,7 @@ ROUTES = [
         "clerk",
         ["clerk2"],
         extra_refused=["collector_b"],
-        secret="collector_a",
+        secret=PERSONA_NAMES["collector_a"],
     ),
     Route(
         "accounts:user_create",
@@ -282,7 +282,7 @@ ROUTES = [
         [],
         villager_allowed=True,
         json=True,
-        secret="collector_a",
+        secret=PERSONA_NAMES["collector_a"],
     ),
     Route(
         "api:get /api/accounts/users",
@@ -292,7 +292,7 @@ ROUTES = [
         ["clerk2"],
         json=True,
         extra_refused=["collector_a"],
-        secret="collector_a",
+        secret=PERSONA_NAMES["collector_a"],
     ),
     Route(
         "api:get /api/accounts/users/{user_id}",
@@ -301,7 +301,7 @@ ROUTES = [
         "clerk",
         ["clerk2"],
         json=True,
-        secret="collector_a",
+        secret=PERSONA_NAMES["collector_a"],
     ),
     Route(
         "api:post /api/accounts/users",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cunxin.cards.identify import issue_code
-from cunxin.conftest import World
+from cunxin.conftest import PERSONA_NAMES, World
 from cunxin.shop.models import Goods, Redemption, ShopKeeper
 from cunxin.shop.tests.helpers import OIL, PNG, RICE, goods, grant, redeemed, shop_a
 from cunxin.tests.access import Route, upload
@@ -309,7 +309,7 @@ ROUTES = [
         lambda w: f"{API}/shops/{_shop_id(w)}/keepers",
         "committee_a",
         OTHERS,
-        secret="keeper_a",
+        secret=PERSONA_NAMES["keeper_a"],
         extra_refused=NOT_MANAGER,
     ),
     Route(
@@ -321,7 +321,7 @@ ROUTES = [
         data=lambda w: {"user_id": _unkept(w)},
         json=True,
         ok=(201,),
-        secret="keeper_a",
+        secret=PERSONA_NAMES["keeper_a"],
         extra_refused=NOT_MANAGER,
     ),
     Route(

@@ -202,3 +202,46 @@ def test_a_users_own_login_is_not_managed_from_the_list(world: World) -> None:
     )
     assert response.status_code == 302
     assert User.objects.get(pk=world.clerk.pk).check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "name", ["<script>alert(1)</script>", "张三<b>", "王五1号", "a", "张\x00三", ""]
+)
+def test_a_login_name_follows_the_rule_of_residents_names(world: World, name: str) -> None:
+    from cunxin.people.names import check_name
+
+    with pytest.raises(DomainError) as login_refused:
+        do_create_user(
+            phone="13912345678",
+            name=name,
+            password="init-pass-123",
+            role=Role.COLLECTOR,
+            region=world.village_b,
+            acting_user=world.clerk,
+        )
+    with pytest.raises(DomainError) as resident_refused:
+        check_name(name)
+    assert login_refused.value.code == resident_refused.value.code
+    assert login_refused.value.code in {"name_invalid", "name_missing"}
+    assert login_refused.value.field == "name"
+    assert not User.objects.filter(phone="13912345678").exists()
+
+
+def test_a_login_name_is_stored_as_a_residents_would_be(world: World) -> None:
+    user = do_create_user(
+        phone="13912345678",
+        name=" 阿依 • 买买提 ",
+        password="init-pass-123",
+        role=Role.COLLECTOR,
+        region=world.village_b,
+        acting_user=world.clerk,
+    )
+    assert user.name == "阿依·买买提"
+
+
+def test_the_platform_admin_command_refuses_markup_in_the_name(db: None) -> None:
+    from cunxin.accounts.actions import do_create_platform_admin
+
+    with pytest.raises(DomainError) as info:
+        do_create_platform_admin(phone="13800000000", name="<img src=x>", password="init-pass-123")
+    assert info.value.code == "name_invalid"

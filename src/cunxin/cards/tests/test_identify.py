@@ -9,7 +9,6 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from cunxin.cards import pins
 from cunxin.cards.identify import CODE_VALID, consume, identify, issue_code, sign_code
 from cunxin.cards.models import MAX_PIN_TRIES, Card, UsedCode
 from cunxin.cards.tests.helpers import NUMBER, PIN, bind
@@ -177,12 +176,13 @@ def test_a_right_pin_starts_the_count_afresh(world: World) -> None:
 
 
 def paying_with_wrong_pin(world: World) -> None:
-    """A payment whose transaction rolls back because the PIN was wrong."""
+    """A payment refused on its PIN: checked first, so the payment's transaction never starts."""
+    customer = identify(card_number=NUMBER, pin="999999", acting_user=world.keeper_a)
     with transaction.atomic():
-        identify(card_number=NUMBER, pin="999999", acting_user=world.keeper_a)
+        raise AssertionError(f"the payment went on for {customer}")
 
 
-def test_five_wrong_pins_lock_the_card_even_when_each_payment_rolls_back(world: World) -> None:
+def test_five_wrong_pins_lock_the_card_even_when_no_payment_happens(world: World) -> None:
     card = bind(world)
     for attempt in range(1, MAX_PIN_TRIES + 1):
         with pytest.raises(DomainError) as info:
@@ -194,8 +194,18 @@ def test_five_wrong_pins_lock_the_card_even_when_each_payment_rolls_back(world: 
     card.refresh_from_db()
     assert card.locked
     assert card.failed_pins == MAX_PIN_TRIES
-    assert pins.pending(card.pk) == 0
-    assert AuditEntry.objects.filter(action="cards.card_locked", object_id=str(card.pk)).exists()
+    assert (
+        AuditEntry.objects.filter(action="cards.card_locked", object_id=str(card.pk)).count() == 1
+    )
+
+
+def test_a_pin_is_never_checked_inside_the_payments_transaction(world: World) -> None:
+    # A count written there would roll back with the payment: check first, then pay.
+    card = bind(world)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        identify(card_number=NUMBER, pin="999999", acting_user=world.keeper_a)
+    card.refresh_from_db()
+    assert card.failed_pins == 0
 
 
 def test_wrong_pins_outside_any_payment_are_written_at_once(world: World) -> None:

@@ -19,6 +19,7 @@ PO = LOCALE / "en" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
 
 
+@pytest.mark.django_db  # the login page asks the login limiter whether to show a challenge
 def test_pages_are_chinese_by_default() -> None:
     page = Client(HTTP_HOST="127.0.0.1").get("/accounts/login/").content.decode()
     assert '<html lang="zh-hans">' in page

@@ -55,3 +55,34 @@ def test_the_platform_registers_its_housekeeping_jobs() -> None:
     assert {"accounts.purge_login_attempts", "accounts.clear_expired_sessions"} <= set(
         jobs.REGISTRY
     )
+
+
+@pytest.mark.django_db
+def test_a_killed_holders_lease_runs_out_within_a_minute(counter: list[int]) -> None:
+    job = jobs.REGISTRY["test.count"]
+    taken = jobs.claim(job)
+    assert taken is not None
+    # The holder dies here: nobody renews the lease. Until it runs out the job stays held...
+    assert jobs.claim(job, now=taken + job.lease - timedelta(seconds=1)) is None
+    # ...and a minute later at most, another scheduler takes the due job.
+    assert job.lease <= timedelta(minutes=1)
+    assert jobs.claim(job, now=taken + job.lease + timedelta(seconds=1)) is not None
+
+
+@pytest.mark.django_db
+def test_a_holder_that_lost_its_lease_neither_renews_nor_closes_the_new_claim(
+    counter: list[int],
+) -> None:
+    job = jobs.REGISTRY["test.count"]
+    stalled = jobs.claim(job)
+    assert stalled is not None
+    later = stalled + job.lease + timedelta(seconds=1)
+    fresh = jobs.claim(job, now=later)
+    assert fresh is not None
+    assert not jobs.renew(job, stalled, now=later)
+    jobs.run_claimed(job, stalled)  # the stalled holder's job ends after all
+    run = JobRun.objects.get(name="test.count")
+    assert run.last_started == fresh
+    assert run.claimed_until is not None  # still the new holder's
+    assert run.runs == 0
+    assert jobs.renew(job, fresh, now=later)

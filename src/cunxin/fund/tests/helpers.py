@@ -31,7 +31,7 @@ def checker(w: World) -> User:
     if "checker" not in w.users:
         user = do_create_user(
             phone="13800000021",
-            name="checker",
+            name="钱会计",
             password=PASSWORD,
             role=Role.CENTRE,
             region=w.town,

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cunxin.conftest import World, login
+from cunxin.conftest import PERSONA_NAMES, World, login
 from cunxin.fund.actions import (
     balance_of,
     do_approve_payment,
@@ -144,8 +144,8 @@ def test_the_public_report_shows_what_the_public_may_see_and_nothing_else(world:
         "待审批的收款方",
         "被驳回的收款方",
         "驳回原因丙",
-        "clerk",
-        "checker",
+        PERSONA_NAMES["clerk"],
+        "钱会计",
         "csrfmiddlewaretoken",
     ]
     assert [h for h in hidden if h in page] == []

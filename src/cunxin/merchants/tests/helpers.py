@@ -51,7 +51,7 @@ def keeper_c(w: World) -> User:
     if "keeper_c" not in w.users:
         user = do_create_user(
             phone="13800000031",
-            name="keeper_c",
+            name="商家店员",
             password=PASSWORD,
             role=Role.KEEPER,
             region=w.village_c,

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cunxin.conftest import ROSTER_A, World, login, roster_csv
+from cunxin.conftest import PERSONA_NAMES, ROSTER_A, World, login, roster_csv
 from cunxin.people.actions import do_import_roster
 from cunxin.policy.actions import do_save_policy
 from cunxin.policy.masking import mask_name
@@ -114,7 +114,13 @@ def test_no_id_number_phone_or_note_shows_on_any_public_page(
         ),
     ]
     for page in pages:
-        for private in [*IDS_AND_PHONES, NOTE, "13905371001", "villager_a", "committee_a"]:
+        for private in [
+            *IDS_AND_PHONES,
+            NOTE,
+            "13905371001",
+            PERSONA_NAMES["villager_a"],
+            PERSONA_NAMES["committee_a"],
+        ]:
             assert private not in page
 
 

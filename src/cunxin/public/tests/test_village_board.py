@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cunxin.conftest import ROSTER_A, World, login, make_id, roster_csv
+from cunxin.conftest import PERSONA_NAMES, ROSTER_A, World, login, make_id, roster_csv
 from cunxin.coupons.tests import helpers as coupon_helpers
 from cunxin.fund.tests import helpers as fund_helpers
 from cunxin.people.actions import do_add_resident, do_import_roster, do_update_resident
@@ -59,7 +59,13 @@ def _text(html: str) -> str:
 
 
 def _assert_nothing_private(page: str) -> None:
-    for private in [*PRIVATE, NOTE, *FULL_NAMES, "villager_a", "committee_a"]:
+    for private in [
+        *PRIVATE,
+        NOTE,
+        *FULL_NAMES,
+        PERSONA_NAMES["villager_a"],
+        PERSONA_NAMES["committee_a"],
+    ]:
         assert private not in page, private
     for row in ROSTER_A:
         id_number = str(row[5])

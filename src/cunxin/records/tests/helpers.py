@@ -97,7 +97,7 @@ def build_cast(world: World) -> Cast:
         phone = next(phones)
         created = do_create_user(
             phone=phone,
-            name=f"{role}{phone[-3:]}",
+            name=f"{role.label}{''.join('零一二三四五六七八九'[int(d)] for d in phone[-3:])}",
             password=PASSWORD,
             role=role,
             region=region,

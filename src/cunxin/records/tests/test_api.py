@@ -74,7 +74,7 @@ def test_the_story_in_json(policy_world: World) -> None:
     )
     assert objected.status_code == 201
     objection = objected.json()
-    assert objection["objector"] == "villager_a"
+    assert objection["objector"] == w.villager_a.name
 
     open_ones = committee.get("/api/records/objections").json()
     assert [o["id"] for o in open_ones["items"]] == [objection["id"]]
@@ -199,7 +199,7 @@ def test_a_villager_sees_their_record_but_not_who_handled_it(policy_world: World
     assert all(e["actor"] is None for e in mine["events"])
     assert mine["transfer"] is None
     staff = login(w.collector_a).get(f"/api/records/records/{record.pk}").json()
-    assert staff["collected_by"] == "collector_a"
+    assert staff["collected_by"] == w.collector_a.name
     # Another villager's record is not there at all.
     post(login(w.collector_a), "/api/records/records", collect_body(w, "王建国"))
     other = Record.objects.get(resident__name="王建国")

@@ -202,7 +202,7 @@ def test_a_keeper_of_another_shop_or_village_is_refused(policy_world: World) -> 
     grant(zhang, 180)
     keeper_b = do_create_user(
         phone="13800000077",
-        name="keeper_b",
+        name="庄头店主",
         password=PASSWORD,
         role=Role.KEEPER,
         region=w.village_b,
@@ -211,7 +211,7 @@ def test_a_keeper_of_another_shop_or_village_is_refused(policy_world: World) -> 
     # A second shop of village A whose keeper does not keep the first.
     keeper_a2 = do_create_user(
         phone="13800000078",
-        name="keeper_a2",
+        name="前双店员",
         password=PASSWORD,
         role=Role.KEEPER,
         region=w.village_a,

@@ -124,3 +124,31 @@ document.addEventListener("change", function (event) {
     c.checked = box.checked;
   });
 });
+
+// Behaviour that pages once wrote inline (onchange=, onclick=, <script>): the
+// Content-Security-Policy runs only script files, so the pages mark elements instead.
+// A select that sends its form as soon as it changes (a filter).
+document.addEventListener("change", function (event) {
+  var field = event.target;
+  if (field.matches && field.matches("[data-autosubmit]") && field.form) {
+    if (field.form.requestSubmit) field.form.requestSubmit(); else field.form.submit();
+  }
+});
+// A print button, and a "back" link that goes back when there is somewhere to go back to.
+document.addEventListener("click", function (event) {
+  var target = event.target.closest ? event.target.closest("[data-print], [data-back]") : null;
+  if (!target) return;
+  if (target.hasAttribute("data-print")) { event.preventDefault(); window.print(); return; }
+  if (window.history.length > 1) { event.preventDefault(); window.history.back(); }
+});
+// A running total of quantity × price (the shop counter): form[data-total="id of the total"].
+document.addEventListener("input", function (event) {
+  var form = event.target.form;
+  if (!form || !form.dataset.total) return;
+  var total = 0;
+  form.querySelectorAll("input[data-price]").forEach(function (i) {
+    total += (parseInt(i.value, 10) || 0) * parseInt(i.dataset.price, 10);
+  });
+  var shown = document.getElementById(form.dataset.total);
+  if (shown) shown.textContent = total;
+});
