@@ -7,7 +7,7 @@ from cunxin.core.admin import ReadOnlyAdmin
 # The admin has no login or password change page of its own: it sends people to the project's,
 # which go through the login limiter (the admin's own forms check passwords with no limit).
 admin.site.login = admin_login  # type: ignore[method-assign]
-admin.site.password_change = admin_password_change  # type: ignore[method-assign]
+admin.site.password_change = admin_password_change  # type: ignore[method-assign,assignment]
 
 
 @admin.register(User)
