@@ -353,7 +353,7 @@ class Workflow(Generic[M]):
         actor: Any,
         reason: str = "",
         fields: Sequence[str] = (),
-        write: Callable[[Sequence[M]], None] | None = None,
+        write: Callable[[Sequence[M]], object] | None = None,
     ) -> list[StatusEvent]:
         """Check every object, then move them all to ``to`` with one history row each.
 
