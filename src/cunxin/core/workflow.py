@@ -240,6 +240,10 @@ class Workflow(Generic[M]):
             return False
         return True
 
+    def moves(self, user: Any, obj: M) -> frozenset[str]:
+        """Every status the user may move the object to now: the buttons a page shows."""
+        return frozenset(t for t in self.targets(self.status_of(obj)) if self.may(user, obj, t))
+
     def check(self, obj: M, to: str, *, actor: Any) -> Transition:
         """Refuse the change unless the actor may make it (``actor=None``: the system), the
         table allows it from the object's status, and its guard lets it through."""
