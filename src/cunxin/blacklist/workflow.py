@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cunxin.accounts.permissions import Perm
 from cunxin.blacklist.models import ACTIVE, BlacklistCase, CaseEvent, RepairApplication
@@ -58,7 +58,7 @@ CASES: Workflow[BlacklistCase] = Workflow(
         T((S.LISTED, S.REPAIR_PENDING), S.EXPIRED, who=lambda user, case: False),
     ],
     code="case_status",
-    noun=gettext_lazy("案件"),
+    noun=pgettext_lazy("workflow", "案件"),
     event=CaseEvent,
     where=lambda case: case.village.code,
     new_label=gettext_lazy("候选"),

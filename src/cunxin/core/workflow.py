@@ -272,25 +272,27 @@ class Workflow(Generic[M]):
         return bool(who(user, obj))
 
     def refusal(self, obj: M, current: str, to: str) -> Conflict:
-        """The one wording of a change the table does not allow."""
-        what = self.describe(obj)
+        """The one wording of a change the table does not allow (naming the object by its
+        number once it has one)."""
+        values = {
+            "object": str(self.noun),
+            "id": obj.pk,
+            "status": self.label(current),
+            "to": self.label(to),
+        }
         if current == to:
-            message = gettext("%(object)s已经是“%(status)s”。") % {
-                "object": what,
-                "status": self.label(current),
-            }
+            message = (
+                gettext("%(object)s #%(id)s 已经是“%(status)s”。")
+                if obj.pk is not None
+                else gettext("%(object)s已经是“%(status)s”。")
+            )
         else:
-            message = gettext("%(object)s当前为“%(status)s”，不能改为“%(to)s”。") % {
-                "object": what,
-                "status": self.label(current),
-                "to": self.label(to),
-            }
-        return Conflict(self.code, message)
-
-    def describe(self, obj: M) -> str:
-        """How the refusal names the object: the noun, with its number once it has one (and
-        the space Chinese text keeps after a number)."""
-        return f"{self.noun} #{obj.pk} " if obj.pk is not None else str(self.noun)
+            message = (
+                gettext("%(object)s #%(id)s 当前为“%(status)s”，不能改为“%(to)s”。")
+                if obj.pk is not None
+                else gettext("%(object)s当前为“%(status)s”，不能改为“%(to)s”。")
+            )
+        return Conflict(self.code, message % values)
 
     def clean_reason(self, reason: str | None, *, to: str, source: str | None = None) -> str:
         """The reason as it will be kept, or a refusal when the transition asks for one and

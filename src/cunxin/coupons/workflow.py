@@ -5,7 +5,7 @@ its uses, and a gift is itself the record of one offer; who acts is checked by t
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from cunxin.core.workflow import Transition as T
 from cunxin.core.workflow import Workflow
@@ -28,7 +28,7 @@ COUPONS: Workflow[Coupon] = Workflow(
         T(C.GIFTING, C.EXPIRED),
     ],
     code="coupon_state",
-    noun=gettext_lazy("信用券"),
+    noun=pgettext_lazy("workflow", "信用券"),
 )
 
 GIFTS: Workflow[Gift] = Workflow(
@@ -41,5 +41,5 @@ GIFTS: Workflow[Gift] = Workflow(
         T(G.PENDING, G.EXPIRED),
     ],
     code="gift_state",
-    noun=gettext_lazy("转赠"),
+    noun=pgettext_lazy("workflow", "转赠"),
 )

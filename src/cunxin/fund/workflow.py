@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import Forbidden
@@ -50,7 +50,7 @@ PAYMENTS: Workflow[Payment] = Workflow(
         # Decided is final: a wrong approval is answered by a new entry, not by undoing this one.
     ],
     code="payment_status",
-    noun=gettext_lazy("支出"),
+    noun=pgettext_lazy("workflow", "支出"),
     event=PaymentChange,
     where=_fund_region,
 )

@@ -7,7 +7,7 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import DomainError
@@ -48,7 +48,7 @@ ROUNDS: Workflow[Round] = Workflow(
         T(S.CONFIRMED, S.DRAFT, who=Perm.CHOOSE_HONOURS, reason=Reason()),
     ],
     code="round_status",
-    noun=gettext_lazy("该评选"),
+    noun=pgettext_lazy("workflow", "评选"),
     event=RoundEvent,
     where=lambda r: r.village.code,
     new_label=gettext_lazy("未评选"),

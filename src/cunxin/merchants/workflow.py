@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.workflow import NEW, Reason, Workflow
@@ -25,7 +25,7 @@ MERCHANTS: Workflow[Merchant] = Workflow(
         T(S.SUSPENDED, S.ACTIVE, who=Perm.MANAGE_MERCHANTS),
     ],
     code="merchant_status",
-    noun=gettext_lazy("商家"),
+    noun=pgettext_lazy("workflow", "商家"),
     event=MerchantEvent,
     where=lambda merchant: merchant.region.code,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import Forbidden
@@ -61,7 +61,7 @@ RECORDS: Workflow[Record] = Workflow(
         T(S.DISPUTED, S.CANCELLED, who=Perm.RULE_OBJECTIONS, reason=RULING),
     ],
     code="record_status",
-    noun=gettext_lazy("记录"),
+    noun=pgettext_lazy("workflow", "记录"),
     event=RecordEvent,
     where=lambda record: record.village.code,
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import Conflict, Forbidden
@@ -66,7 +66,7 @@ REDEMPTIONS: Workflow[Redemption] = Workflow(
     # The code clients have known since before the table: cancelling twice is the only
     # change it refuses.
     code="already_cancelled",
-    noun=gettext_lazy("兑换"),
+    noun=pgettext_lazy("workflow", "兑换"),
     event=RedemptionEvent,
     where=lambda redemption: redemption.shop.village.code,
 )

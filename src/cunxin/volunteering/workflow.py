@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import Conflict, DomainError
@@ -42,7 +42,7 @@ ACTIVITIES: Workflow[Activity] = Workflow(
         T(S.COMPLETED, S.COMPLETED, who=Perm.MANAGE_ACTIVITIES, guard=started),
     ],
     code="activity_status",
-    noun=gettext_lazy("活动"),
+    noun=pgettext_lazy("workflow", "活动"),
     event=ActivityEvent,
     where=lambda activity: activity.region.code,
 )
