@@ -29,6 +29,7 @@ from cunxin.blacklist.workflow import CASES, move, the_villager
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
+from cunxin.core.workflow import passes
 from cunxin.notifications.actions import Note, notify
 from cunxin.people.models import Resident
 from cunxin.records.evidence import check_photo
@@ -261,11 +262,7 @@ def check_apply_repair(user: Any, case: BlacklistCase) -> None:
 
 def may_apply_repair(user: Any, case: BlacklistCase) -> bool:
     """Whether the villager may apply for repair of the case now (the page says why not)."""
-    try:
-        check_apply_repair(user, case)
-    except DomainError:
-        return False
-    return True
+    return passes(check_apply_repair, user, case)
 
 
 @transaction.atomic

@@ -39,6 +39,10 @@ The parts of a transition:
 * ``requires``: fields that must be set on the object before the change is saved (a notice
   for a record going on notice); ``apply`` saves them with the status.
 
+Views ask ``may(user, obj, to)`` (or ``moves(user, obj)``, every status the user may move the
+object to now) to show a button; an action's own ``check_*`` rule that is not a status change
+becomes a predicate with ``passes(check_x, ...)``.
+
 ``actor=None`` is the system (a job, a policy rule): ``who`` is not asked and the history row
 has no actor. Anyone else — a user, an anonymous visitor — is asked.
 
@@ -116,6 +120,16 @@ class Transition:
     @property
     def sources(self) -> tuple[str, ...]:
         return self.source if isinstance(self.source, tuple) else (self.source,)
+
+
+def passes(check: Callable[..., object], *args: Any) -> bool:
+    """Whether a ``check_*`` function lets these arguments through: the predicate a view asks
+    (Zulip's pairing of ``check_*`` with ``do_*``), from the rule the action enforces."""
+    try:
+        check(*args)
+    except DomainError:
+        return False
+    return True
 
 
 class WorkflowError(Exception):
@@ -234,11 +248,7 @@ class Workflow(Generic[M]):
     def may(self, user: Any, obj: M, to: str) -> bool:
         """Whether the user may move the object to ``to`` now: the predicate a view asks to
         show a button (the reason, which the person has not written yet, is not asked)."""
-        try:
-            self.check(obj, to, actor=user)
-        except DomainError:
-            return False
-        return True
+        return passes(lambda: self.check(obj, to, actor=user))
 
     def moves(self, user: Any, obj: M) -> frozenset[str]:
         """Every status the user may move the object to now: the buttons a page shows."""

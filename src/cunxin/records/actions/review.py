@@ -15,7 +15,7 @@ from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
-from cunxin.core.workflow import NEW
+from cunxin.core.workflow import NEW, passes
 from cunxin.notifications.actions import Note, notify
 from cunxin.records import scoring
 from cunxin.records.models import Approval, Record, Status
@@ -188,11 +188,7 @@ def check_reversal(user: Any, record: Record) -> None:
 
 def may_reverse(user: Any, record: Record) -> bool:
     """Whether the user may open a correction of the record now."""
-    try:
-        check_reversal(user, record)
-    except DomainError:
-        return False
-    return True
+    return passes(check_reversal, user, record)
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden
 from cunxin.core.scoping import require, scope_of
+from cunxin.core.workflow import passes
 from cunxin.notifications.actions import Note, notify
 from cunxin.people.models import Resident, ResidentStatus
 from cunxin.volunteering import workflow
@@ -157,11 +158,7 @@ def check_sign_up(user: Any, activity: Activity, resident: Resident) -> None:
 
 def may_sign_up(user: Any, activity: Activity, resident: Resident) -> bool:
     """Whether the user may sign the villager up for the activity now."""
-    try:
-        check_sign_up(user, activity, resident)
-    except DomainError:
-        return False
-    return True
+    return passes(check_sign_up, user, activity, resident)
 
 
 @transaction.atomic
@@ -248,11 +245,7 @@ def check_withdraw(user: Any, activity: Activity, sign_up: SignUp) -> None:
 
 def may_withdraw(user: Any, activity: Activity, sign_up: SignUp) -> bool:
     """Whether the user may take the sign-up back now."""
-    try:
-        check_withdraw(user, activity, sign_up)
-    except DomainError:
-        return False
-    return True
+    return passes(check_withdraw, user, activity, sign_up)
 
 
 @transaction.atomic
