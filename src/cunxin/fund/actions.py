@@ -352,9 +352,14 @@ def _lock_payment(payment: Payment, acting_user: Any) -> tuple[Fund, Payment]:
     return fund, locked
 
 
-def may_decide(user: Any, payment: Payment) -> bool:
-    """Whether the user may approve the proposed payment (not their own)."""
+def may_approve_payment(user: Any, payment: Payment) -> bool:
+    """Whether the user may approve the proposed payment (another centre user's)."""
     return PAYMENTS.may(user, payment, PaymentStatus.APPROVED)
+
+
+def may_reject_payment(user: Any, payment: Payment) -> bool:
+    """Whether the user may turn the proposed payment down (or withdraw their own)."""
+    return PAYMENTS.may(user, payment, PaymentStatus.REJECTED)
 
 
 @transaction.atomic

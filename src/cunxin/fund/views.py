@@ -32,11 +32,12 @@ from cunxin.fund.actions import (
     do_record_donation,
     do_reject_payment,
     do_reverse_donation,
+    may_approve_payment,
+    may_reject_payment,
 )
 from cunxin.fund.forms import DonationForm, FundForm, PaymentForm, ReasonForm
-from cunxin.fund.models import Donation, Fund, Payment, PaymentStatus
+from cunxin.fund.models import Donation, Fund, Payment
 from cunxin.fund.money import yuan
-from cunxin.fund.workflow import PAYMENTS
 from cunxin.people.spreadsheets import write_csv
 from cunxin.public.poster import qr_data_uri, render_pdf
 from cunxin.public.verification import grouped
@@ -126,8 +127,8 @@ def _payment_rows(user: Any, fund: Fund) -> list[tuple[Payment, bool, bool]]:
         rows.append(
             (
                 p,
-                PAYMENTS.may(user, p, PaymentStatus.APPROVED),
-                PAYMENTS.may(user, p, PaymentStatus.REJECTED),
+                may_approve_payment(user, p),
+                may_reject_payment(user, p),
             )
         )
     return rows

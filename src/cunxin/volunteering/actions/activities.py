@@ -358,6 +358,16 @@ def do_edit_activity(activity: Activity, data: ActivityData, *, acting_user: Any
     return activity
 
 
+def may_publish_activity(user: Any, activity: Activity) -> bool:
+    """Whether the user may open the drafted activity for sign-up now."""
+    return ACTIVITIES.may(user, activity, ActivityStatus.PUBLISHED)
+
+
+def may_cancel_activity(user: Any, activity: Activity) -> bool:
+    """Whether the user may call the activity off (it is not over yet)."""
+    return ACTIVITIES.may(user, activity, ActivityStatus.CANCELLED)
+
+
 @transaction.atomic
 def do_publish_activity(activity: Activity, *, acting_user: Any) -> Activity:
     """Open a drafted activity for sign-up."""

@@ -63,6 +63,11 @@ def _note(activity: Activity) -> str:
     }
 
 
+def may_complete_activity(user: Any, activity: Activity) -> bool:
+    """Whether the user may close the activity (again) and make the records of its hours."""
+    return ACTIVITIES.may(user, activity, ActivityStatus.COMPLETED)
+
+
 @transaction.atomic
 def do_complete_activity(activity: Activity, *, acting_user: Any) -> Completion:
     """Close the activity and turn each attendee's hours into a reward record (once)."""

@@ -22,9 +22,11 @@ from cunxin.volunteering.actions.activities import (
     do_create_activity,
     do_edit_activity,
     do_publish_activity,
+    may_cancel_activity,
     may_edit_activity,
+    may_publish_activity,
 )
-from cunxin.volunteering.actions.completion import do_complete_activity
+from cunxin.volunteering.actions.completion import do_complete_activity, may_complete_activity
 from cunxin.volunteering.actions.signups import (
     do_move_sign_up,
     do_sign_up,
@@ -51,7 +53,7 @@ from cunxin.volunteering.models import (
     SignUpStatus,
 )
 from cunxin.volunteering.views.common import act, managed_activity, tabs, visible_activity
-from cunxin.volunteering.workflow import ACTIVITIES, OPEN
+from cunxin.volunteering.workflow import OPEN
 
 
 @requires(Perm.VIEW_VOLUNTEERING, regions=False)
@@ -106,9 +108,9 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_sign_up": resident is not None and may_sign_up(user, activity, resident),
             "can_withdraw": mine is not None and may_withdraw(user, activity, mine),
             "can_edit": may_edit_activity(user, activity),
-            "can_publish": ACTIVITIES.may(user, activity, ActivityStatus.PUBLISHED),
-            "can_complete": ACTIVITIES.may(user, activity, ActivityStatus.COMPLETED),
-            "can_cancel": ACTIVITIES.may(user, activity, ActivityStatus.CANCELLED),
+            "can_publish": may_publish_activity(user, activity),
+            "can_complete": may_complete_activity(user, activity),
+            "can_cancel": may_cancel_activity(user, activity),
             "deadline_passed": now > activity.sign_up_deadline,
             "manage": selectors.covers(user, Perm.MANAGE_ACTIVITIES, activity.region),
             "check_in": selectors.overlaps(user, Perm.CHECK_IN, activity.region),
@@ -275,7 +277,7 @@ def signups(request: HttpRequest, pk: int) -> HttpResponse:
             "withdrawn": [s for s in rows if s.status == SignUpStatus.WITHDRAWN],
             "positions": list(activity.positions.order_by("order", "pk")),
             "open": activity.status in OPEN,
-            "can_complete": ACTIVITIES.may(request.user, activity, ActivityStatus.COMPLETED),
+            "can_complete": may_complete_activity(request.user, activity),
         },
     )
 
