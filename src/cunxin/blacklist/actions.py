@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from cunxin.accounts.models import RoleAssignment
 from cunxin.accounts.permissions import Perm, Role
-from cunxin.blacklist import selectors, workflow
+from cunxin.blacklist import selectors
 from cunxin.blacklist.models import (
     ACTIVE,
     BlacklistCase,
@@ -25,14 +25,15 @@ from cunxin.blacklist.models import (
     RepairApplication,
     RepairStatus,
 )
+from cunxin.blacklist.workflow import CASES, move, the_villager
 from cunxin.core import audit
-from cunxin.core.errors import Conflict, DomainError, Forbidden
-from cunxin.core.scoping import require, scope_of
+from cunxin.core.errors import Conflict, DomainError
+from cunxin.core.scoping import require
+from cunxin.core.workflow import passes
 from cunxin.notifications.actions import Note, notify
 from cunxin.people.models import Resident
 from cunxin.records.evidence import check_photo
 
-REASON_MIN = 4
 RESTRICTION_MAX_LENGTH = 40
 RESTRICTIONS_MAX = 10
 # A listing lasts at most five years (the longest downgrade in the Weihai rules).
@@ -47,13 +48,8 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _reason(reason: str, field: str = "reason") -> str:
-    reason = reason.strip()
-    if len(reason) < REASON_MIN:
-        raise DomainError(
-            "reason_required", _("请写明理由（至少%d个字）。") % REASON_MIN, field=field
-        )
-    return reason[:2000]
+def _reason(reason: str, to: str) -> str:
+    return CASES.clean_reason(reason, to=to)
 
 
 def clean_restrictions(items: list[str]) -> list[str]:
@@ -125,7 +121,7 @@ def _open_case(
         decided_by=acting_user,
         decided_at=timezone.now(),
     )
-    workflow.transition(case, to, actor=acting_user, reason=reason)
+    move(case, to, actor=acting_user, reason=reason)
     case.serious_records.set(found.serious_records)
     return case
 
@@ -141,7 +137,7 @@ def do_confirm_candidate(
 ) -> BlacklistCase:
     """List a candidate on the blacklist, with the reason, the restrictions and the end date."""
     require(acting_user, Perm.MANAGE_BLACKLIST, resident.village.code)
-    reason = _reason(reason)
+    reason = _reason(reason, CaseStatus.LISTED)
     cleaned = clean_restrictions(restrictions)
     today = timezone.localdate()
     if ends_on <= today:
@@ -203,7 +199,7 @@ def do_confirm_candidate(
 def do_dismiss_candidate(resident: Resident, *, reason: str, acting_user: Any) -> BlacklistCase:
     """Decide not to list a candidate; the decision holds until something new happens."""
     require(acting_user, Perm.MANAGE_BLACKLIST, resident.village.code)
-    reason = _reason(reason)
+    reason = _reason(reason, CaseStatus.DISMISSED)
     resident = _lock_resident(resident)
     found = _candidate(resident, timezone.localdate())
     case = _open_case(found, CaseStatus.DISMISSED, reason=reason, acting_user=acting_user)
@@ -252,6 +248,23 @@ def _hours(value: Decimal | int | str) -> Decimal:
     return hours
 
 
+def check_apply_repair(user: Any, case: BlacklistCase) -> None:
+    """Refuse a repair application unless the user is the listed villager, the case is
+    listed (not already under review, not closed) and the repair period has come."""
+    the_villager(user, case)
+    # Said in the villager's words before the table's own refusal.
+    if case.status == CaseStatus.REPAIR_PENDING:
+        raise Conflict("repair_pending", _("您的信用修复申请正在评审中。"))
+    if case.status != CaseStatus.LISTED:
+        raise Conflict("case_closed", _("该案件已结束，无需申请信用修复。"))
+    CASES.check(case, CaseStatus.REPAIR_PENDING, actor=user)
+
+
+def may_apply_repair(user: Any, case: BlacklistCase) -> bool:
+    """Whether the villager may apply for repair of the case now (the page says why not)."""
+    return passes(check_apply_repair, user, case)
+
+
 @transaction.atomic
 def do_apply_repair(
     case: BlacklistCase,
@@ -265,23 +278,7 @@ def do_apply_repair(
     """A listed villager applies for credit repair with evidence of good conduct, once the
     policy's minimum period since listing has passed."""
     case = _lock_case(case)
-    if not scope_of(acting_user, Perm.APPLY_REPAIR).covers_resident(
-        case.resident_id, case.village.code
-    ):
-        raise Forbidden("forbidden", _("只能为本人申请信用修复。"))
-    if case.status == CaseStatus.REPAIR_PENDING:
-        raise Conflict("repair_pending", _("您的信用修复申请正在评审中。"))
-    if case.status != CaseStatus.LISTED:
-        raise Conflict("case_closed", _("该案件已结束，无需申请信用修复。"))
-    today = timezone.localdate()
-    if case.ends_on is not None and case.ends_on <= today:
-        raise Conflict("case_closed", _("该案件已到期，无需申请信用修复。"))
-    if case.repair_from is None or today < case.repair_from:
-        raise DomainError(
-            "repair_too_early",
-            _("列入黑名单满规定期限后才能申请信用修复，请于%s以后再申请。")
-            % (case.repair_from.isoformat() if case.repair_from else ""),
-        )
+    check_apply_repair(acting_user, case)
     hours = _hours(volunteer_hours)
     if not commitment_signed:
         raise DomainError(
@@ -312,7 +309,7 @@ def do_apply_repair(
         application.commitment_type = photo.content_type
         application.commitment_sha256 = photo.sha256
     application.save()
-    workflow.transition(
+    move(
         case,
         CaseStatus.REPAIR_PENDING,
         actor=acting_user,
@@ -355,15 +352,16 @@ def do_rule_repair(
     require(acting_user, Perm.MANAGE_BLACKLIST, case.village.code)
     if application.status != RepairStatus.PENDING:
         raise Conflict("repair_ruled", _("这份信用修复申请已经评审过了。"))
-    reason = (reason.strip()[:2000] or _("同意信用修复")) if approve else _reason(reason)
+    to = CaseStatus.REPAIRED if approve else CaseStatus.LISTED
+    reason = _reason(reason, to) or _("同意信用修复")
     application.status = RepairStatus.APPROVED if approve else RepairStatus.REFUSED
     application.ruled_by = acting_user
     application.ruled_at = timezone.now()
     application.ruling = reason
     application.save(update_fields=["status", "ruled_by", "ruled_at", "ruling"])
-    workflow.transition(
+    move(
         case,
-        CaseStatus.REPAIRED if approve else CaseStatus.LISTED,
+        to,
         actor=acting_user,
         reason=reason,
         application=application,
@@ -420,9 +418,7 @@ def _end_batch(today: datetime.date, batch: int) -> int:
             pending.ruled_at = timezone.now()
             pending.ruling = reason
             pending.save(update_fields=["status", "ruled_at", "ruling"])
-        workflow.transition(
-            case, CaseStatus.EXPIRED, actor=None, reason=reason, application=pending
-        )
+        move(case, CaseStatus.EXPIRED, actor=None, reason=reason, application=pending)
         audit.record(
             None,
             "blacklist.expire",

@@ -5,7 +5,7 @@ Candidates are not stored: ``selectors.candidates`` finds them from the ledger a
 opens a ``BlacklistCase``: dismissed at once, or listed with its reason, restrictions and end
 date. A listed villager may apply for repair once the policy's minimum period has passed; the
 committee approves (the case ends, repaired) or refuses (the case stays listed). Cases also end
-on their end date. Every change of a case's status goes through ``blacklist.workflow`` and
+on their end date. Every change of a case's status goes through ``blacklist.workflow.CASES`` and
 leaves a ``CaseEvent``.
 """
 
@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from cunxin.core.models import StatusEvent
 from cunxin.core.scoping import ScopedQuerySet
 
 
@@ -188,23 +189,15 @@ class RepairApplication(models.Model):
         return f"#{self.pk} case {self.case_id} {self.status}"
 
 
-class CaseEvent(models.Model):
+class CaseEvent(StatusEvent):
     """One step of a case's history: from which status to which, by whom, when, and why."""
 
     case = models.ForeignKey(BlacklistCase, on_delete=models.PROTECT, related_name="events")
-    from_status = models.CharField(max_length=16, choices=CaseStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=CaseStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField(blank=True)
     application = models.ForeignKey(
         RepairApplication, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    class Meta:
-        ordering = ["at", "id"]
+    statuses = CaseStatus
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status}→{self.to_status}"

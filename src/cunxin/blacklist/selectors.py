@@ -28,7 +28,6 @@ from cunxin.blacklist.models import (
     ACTIVE,
     Basis,
     BlacklistCase,
-    CaseStatus,
     RepairApplication,
     RepairStatus,
 )
@@ -276,13 +275,3 @@ def conduct_since(case: BlacklistCase) -> Conduct:
 
 def pending_repair(case: BlacklistCase) -> RepairApplication | None:
     return case.applications.filter(status=RepairStatus.PENDING).first()
-
-
-def can_apply(case: BlacklistCase, today: datetime.date | None = None) -> bool:
-    """Whether the villager may apply for repair today (the action says why not)."""
-    today = today or timezone.localdate()
-    return (
-        case.status == CaseStatus.LISTED
-        and case.repair_from is not None
-        and case.repair_from <= today
-    )

@@ -236,7 +236,7 @@ def me(request: HttpRequest) -> HttpResponse:
     if getattr(request.user, "resident_id", None) is None:
         raise Http404
     cases = [
-        {**_case_context(case), "can_apply": selectors.can_apply(case)}
+        {**_case_context(case), "can_apply": actions.may_apply_repair(request.user, case)}
         for case in selectors.own_cases(request.user).order_by("-decided_at", "-pk")
     ]
     return render(request, "blacklist/me.html", {"cases": cases})
@@ -267,7 +267,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "blacklist/apply.html",
-        {"case": case, "form": form, "can_apply": selectors.can_apply(case)},
+        {"case": case, "form": form, "can_apply": actions.may_apply_repair(request.user, case)},
     )
 
 

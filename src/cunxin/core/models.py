@@ -1,6 +1,8 @@
-"""Core tables: the audit trail and the scheduler's job claims."""
+"""Core tables: the audit trail, the scheduler's job claims, and the shape of status history."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -60,3 +62,40 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StatusEvent(models.Model):
+    """One step of an object's status history: from which status to which, by whom (nobody:
+    the system), when, and why. Rows are only ever inserted, by ``core.workflow``.
+
+    Each workflow's event model inherits this shape, adds the foreign key to its object, and
+    names the object's status enum in ``statuses`` so the history reads in words.
+    """
+
+    # The empty status is the object before it was saved (``core.workflow.NEW``).
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    statuses: ClassVar[type[models.TextChoices]]
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'}→{self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        """The status left, in words ("" for an object that was new)."""
+        return str(self.statuses(self.from_status).label) if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        """The status reached, in words."""
+        return str(self.statuses(self.to_status).label)

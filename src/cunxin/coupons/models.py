@@ -8,7 +8,7 @@ Invariants (held by the actions in this app and by the constraints below):
 2. A villager's COUPON ledger account holds exactly the ``remaining_fen`` of the live and
    gifting coupons they own: every change of ``remaining_fen`` or ``owner`` is made in the same
    transaction as the ledger transfer that moves the same fen.
-3. A coupon leaves ``live`` only through the transition table in ``workflow.py``.
+3. A coupon leaves ``live`` only through the transition table ``workflow.COUPONS``.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cunxin.core.errors import Conflict, DomainError
-from cunxin.coupons import workflow
 from cunxin.coupons.models import Coupon, CouponStatus, CouponUse, yuan
+from cunxin.coupons.workflow import COUPONS
 from cunxin.ledger.actions import TransferSpec, post, resident_account_ids
 from cunxin.ledger.models import Currency, Transfer
 from cunxin.people.models import Resident
@@ -85,9 +85,9 @@ def spend(
         left -= take
         coupon.remaining_fen -= take
         if coupon.remaining_fen == 0:
-            workflow.check_coupon(coupon.status, CouponStatus.USED)
-            coupon.status = CouponStatus.USED
-        coupon.save(update_fields=["remaining_fen", "status"])
+            COUPONS.apply(coupon, CouponStatus.USED, actor=None, fields=["remaining_fen"])
+        else:
+            coupon.save(update_fields=["remaining_fen"])
         uses.append(CouponUse(coupon=coupon, transfer=transfer, amount_fen=take, memo=memo[:200]))
     CouponUse.objects.bulk_create(uses)
     return uses

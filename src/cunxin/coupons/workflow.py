@@ -1,48 +1,45 @@
-"""The coupon's and the gift's allowed status changes: one table each, checked by ``move``."""
+"""The coupon's and the gift's statuses: one table each (``core.workflow`` checks and applies
+them). Neither keeps a status history of its own: a coupon's life is told by its gifts and
+its uses, and a gift is itself the record of one offer; who acts is checked by the actions
+(the villagers on either side of a gift, the counter that takes a coupon)."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from cunxin.core.errors import Conflict
-from cunxin.coupons.models import CouponStatus, GiftStatus
+from cunxin.core.workflow import Transition as T
+from cunxin.core.workflow import Workflow
+from cunxin.coupons.models import Coupon, CouponStatus, Gift, GiftStatus
 
-COUPON_TRANSITIONS: dict[str, frozenset[str]] = {
-    CouponStatus.LIVE: frozenset(
-        {CouponStatus.GIFTING, CouponStatus.USED, CouponStatus.EXPIRED, CouponStatus.LIVE}
-    ),
-    # Offered: accepted or declined (back to live, perhaps with a new owner), or expired.
-    CouponStatus.GIFTING: frozenset({CouponStatus.LIVE, CouponStatus.EXPIRED}),
-    CouponStatus.USED: frozenset(),
-    CouponStatus.EXPIRED: frozenset(),
-}
+C = CouponStatus
+G = GiftStatus
 
-GIFT_TRANSITIONS: dict[str, frozenset[str]] = {
-    GiftStatus.PENDING: frozenset(
-        {GiftStatus.ACCEPTED, GiftStatus.DECLINED, GiftStatus.CANCELLED, GiftStatus.EXPIRED}
-    ),
-    GiftStatus.ACCEPTED: frozenset(),
-    GiftStatus.DECLINED: frozenset(),
-    GiftStatus.CANCELLED: frozenset(),
-    GiftStatus.EXPIRED: frozenset(),
-}
+COUPONS: Workflow[Coupon] = Workflow(
+    Coupon,
+    C,
+    [
+        # A live coupon changes hands (live → live, a new owner), is offered, spent or lapses.
+        T(C.LIVE, C.LIVE),
+        T(C.LIVE, C.GIFTING),
+        T(C.LIVE, C.USED),
+        T(C.LIVE, C.EXPIRED),
+        # Offered: accepted or declined (back to live, perhaps with a new owner), or expired.
+        T(C.GIFTING, C.LIVE),
+        T(C.GIFTING, C.EXPIRED),
+    ],
+    code="coupon_state",
+    noun=pgettext_lazy("workflow", "信用券"),
+)
 
-
-def check_coupon(current: str, new: str) -> None:
-    """Refuse a coupon status change the table does not allow."""
-    if new not in COUPON_TRANSITIONS[current]:
-        raise Conflict(
-            "coupon_state",
-            _("这张信用券当前状态为“%(s)s”，不能进行此操作。"),
-            params={"s": CouponStatus(current).label},
-        )
-
-
-def check_gift(current: str, new: str) -> None:
-    """Refuse a gift status change the table does not allow."""
-    if new not in GIFT_TRANSITIONS[current]:
-        raise Conflict(
-            "gift_state",
-            _("这笔转赠当前状态为“%(s)s”，不能再处理。"),
-            params={"s": GiftStatus(current).label},
-        )
+GIFTS: Workflow[Gift] = Workflow(
+    Gift,
+    G,
+    [
+        T(G.PENDING, G.ACCEPTED),
+        T(G.PENDING, G.DECLINED),
+        T(G.PENDING, G.CANCELLED),
+        T(G.PENDING, G.EXPIRED),
+    ],
+    code="gift_state",
+    noun=pgettext_lazy("workflow", "转赠"),
+)

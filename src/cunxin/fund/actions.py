@@ -20,20 +20,19 @@ from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
-from cunxin.core.errors import Conflict, DomainError, Forbidden
+from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
-from cunxin.fund import workflow
 from cunxin.fund.models import (
     DONORS,
     PAYEES,
     Donation,
     Fund,
     Payment,
-    PaymentChange,
     PaymentStatus,
     Purpose,
 )
 from cunxin.fund.money import check_fen, yuan
+from cunxin.fund.workflow import PAYMENTS
 from cunxin.ledger.actions import (
     LedgerError,
     TransferSpec,
@@ -284,16 +283,6 @@ def do_reverse_donation(donation: Donation, *, reason: str, acting_user: Any) ->
 # --- payments ------------------------------------------------------------------------------------
 
 
-def _change(payment: Payment, from_status: str, acting_user: Any, reason: str = "") -> None:
-    PaymentChange.objects.create(
-        payment=payment,
-        from_status=from_status,
-        to_status=payment.status,
-        by=acting_user,
-        reason=reason,
-    )
-
-
 @transaction.atomic
 def do_propose_payment(
     fund: Fund,
@@ -334,7 +323,7 @@ def do_propose_payment(
             raise DomainError("village_outside", _("只能为本基金辖区内的村进货。"), field="village")
     else:
         village = None
-    payment = Payment.objects.create(
+    payment = Payment(
         fund=fund,
         client_id=client_id,
         purpose=purpose,
@@ -345,7 +334,7 @@ def do_propose_payment(
         note=note,
         proposed_by=acting_user,
     )
-    _change(payment, "", acting_user)
+    PAYMENTS.apply(payment, PaymentStatus.PROPOSED, actor=acting_user)
     audit.record(
         acting_user,
         "fund.propose_payment",
@@ -359,7 +348,18 @@ def do_propose_payment(
 def _lock_payment(payment: Payment, acting_user: Any) -> tuple[Fund, Payment]:
     fund = _manage(payment.fund, acting_user)
     locked: Payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    locked.fund = fund
     return fund, locked
+
+
+def may_approve_payment(user: Any, payment: Payment) -> bool:
+    """Whether the user may approve the proposed payment (another centre user's)."""
+    return PAYMENTS.may(user, payment, PaymentStatus.APPROVED)
+
+
+def may_reject_payment(user: Any, payment: Payment) -> bool:
+    """Whether the user may turn the proposed payment down (or withdraw their own)."""
+    return PAYMENTS.may(user, payment, PaymentStatus.REJECTED)
 
 
 @transaction.atomic
@@ -367,12 +367,7 @@ def do_approve_payment(payment: Payment, *, acting_user: Any) -> Payment:
     """Approve a proposed payment (not one's own): one transfer fund → payees, refused while the
     fund's balance does not cover it (the payment then stays proposed)."""
     fund, payment = _lock_payment(payment, acting_user)
-    workflow.check(payment, PaymentStatus.APPROVED)
-    if payment.proposed_by_id == acting_user.pk:
-        raise Forbidden(
-            "payment_own_proposal",
-            _("不能审批自己提出的支出，请由信用中心的另一位工作人员审批。"),
-        )
+    PAYMENTS.check(payment, PaymentStatus.APPROVED, actor=acting_user)
     accounts = fund_accounts(fund)
     balance = balance_of(fund)
     what = _("支付")
@@ -392,13 +387,10 @@ def do_approve_payment(payment: Payment, *, acting_user: Any) -> Payment:
         what,
     )
     before = audit.snapshot(payment)
-    from_status = payment.status
-    payment.status = PaymentStatus.APPROVED
     payment.decided_by = acting_user
     payment.decided_at = timezone.now()
     payment.transfer = transfer
-    payment.save(update_fields=["status", "decided_by", "decided_at", "transfer"])
-    _change(payment, from_status, acting_user)
+    PAYMENTS.apply(payment, PaymentStatus.APPROVED, actor=acting_user)
     old, new = audit.changed(before, audit.snapshot(payment))
     audit.record(
         acting_user,
@@ -416,16 +408,19 @@ def do_reject_payment(payment: Payment, *, reason: str, acting_user: Any) -> Pay
     """Turn down a proposed payment, with a reason (the proposer may withdraw their own so);
     no money moves."""
     fund, payment = _lock_payment(payment, acting_user)
-    workflow.check(payment, PaymentStatus.REJECTED)
-    reason = _reason(reason)
+    PAYMENTS.check(payment, PaymentStatus.REJECTED, actor=acting_user)
+    reason = PAYMENTS.clean_reason(reason, to=PaymentStatus.REJECTED)
     before = audit.snapshot(payment)
-    from_status = payment.status
-    payment.status = PaymentStatus.REJECTED
     payment.decided_by = acting_user
     payment.decided_at = timezone.now()
     payment.reject_reason = reason
-    payment.save(update_fields=["status", "decided_by", "decided_at", "reject_reason"])
-    _change(payment, from_status, acting_user, reason)
+    PAYMENTS.apply(
+        payment,
+        PaymentStatus.REJECTED,
+        actor=acting_user,
+        reason=reason,
+        fields=["reject_reason"],
+    )
     old, new = audit.changed(before, audit.snapshot(payment))
     audit.record(
         acting_user,

@@ -23,4 +23,4 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(PaymentChange)
 class PaymentChangeAdmin(ReadOnlyAdmin):
-    list_display = ("payment", "from_status", "to_status", "by", "at")
+    list_display = ("payment", "from_status", "to_status", "actor", "at")

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.models import StatusEvent
 from cunxin.core.scoping import ScopedQuerySet
 
 # Ledger holders of the fund's region's outside accounts.
@@ -125,7 +126,7 @@ class Purpose(models.TextChoices):
 
 
 class PaymentStatus(models.TextChoices):
-    """Where a payment stands (``workflow.TRANSITIONS`` says which changes are allowed)."""
+    """Where a payment stands (``workflow.PAYMENTS`` says which changes are allowed)."""
 
     PROPOSED = "proposed", _("待审批")
     APPROVED = "approved", _("已批准")
@@ -163,7 +164,7 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
-    reject_reason = models.CharField(_("驳回原因"), max_length=200, blank=True)
+    reject_reason = models.TextField(_("驳回原因"), blank=True)
     transfer = models.OneToOneField(
         "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -200,22 +201,16 @@ class Payment(models.Model):
         return f"{self.payee} {self.document_no}"
 
 
-class PaymentChange(models.Model):
+class PaymentChange(StatusEvent):
     """One status change of a payment: who, when, from what to what, and why."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="changes")
-    from_status = models.CharField(max_length=16, choices=PaymentStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=PaymentStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.CharField(max_length=200, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "payment__fund__region__code"
     scope_include_ancestors = True
 
-    class Meta:
-        ordering = ["pk"]
+    statuses = PaymentStatus
 
     def __str__(self) -> str:
         return f"{self.payment_id}:{self.from_status}->{self.to_status}"

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import DomainError, Forbidden, NotFound
 from cunxin.core.http import CSV, download, requires, run_action, set_queryset
+from cunxin.core.workflow import REASON_MAX
 from cunxin.fund import selectors
 from cunxin.fund.actions import (
     do_approve_payment,
@@ -31,9 +32,11 @@ from cunxin.fund.actions import (
     do_record_donation,
     do_reject_payment,
     do_reverse_donation,
+    may_approve_payment,
+    may_reject_payment,
 )
 from cunxin.fund.forms import DonationForm, FundForm, PaymentForm, ReasonForm
-from cunxin.fund.models import Donation, Fund, Payment, PaymentStatus
+from cunxin.fund.models import Donation, Fund, Payment
 from cunxin.fund.money import yuan
 from cunxin.people.spreadsheets import write_csv
 from cunxin.public.poster import qr_data_uri, render_pdf
@@ -115,6 +118,22 @@ def _payment_form(fund: Fund, data: Any = None) -> PaymentForm:
     return form
 
 
+def _payment_rows(user: Any, fund: Fund) -> list[tuple[Payment, bool, bool]]:
+    """Each payment with whether the user may approve it, and turn it down (or, their own,
+    withdraw it): the buttons the table shows."""
+    rows = []
+    for p in selectors.payments(fund):
+        p.fund = fund  # the page's own: no query per row to learn where the fund is
+        rows.append(
+            (
+                p,
+                may_approve_payment(user, p),
+                may_reject_payment(user, p),
+            )
+        )
+    return rows
+
+
 def _detail(
     request: HttpRequest,
     fund: Fund,
@@ -130,7 +149,8 @@ def _detail(
             "fund": fund,
             "totals": selectors.totals(fund),
             "donations": selectors.donations(fund),
-            "payments": selectors.payments(fund),
+            "payments": _payment_rows(request.user, fund),
+            "reason_max": REASON_MAX,
             "manage": manage,
             "donation_form": donation_form or DonationForm(),
             "payment_form": payment_form or _payment_form(fund),
@@ -139,8 +159,6 @@ def _detail(
             "open_payment": payment_form is not None,
             "chain_seq": seq,
             "chain_hash": digest,
-            "proposed": PaymentStatus.PROPOSED,
-            "user_id": request.user.pk,
         },
     )
 

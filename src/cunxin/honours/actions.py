@@ -18,7 +18,8 @@ from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
-from cunxin.honours import conferral, ranking, workflow
+from cunxin.core.workflow import REASON_MIN
+from cunxin.honours import conferral, ranking
 from cunxin.honours.models import (
     FlagPick,
     HouseholdPick,
@@ -27,17 +28,17 @@ from cunxin.honours.models import (
     Period,
     RewardSetting,
     Round,
-    RoundEvent,
     RoundStatus,
     StarPick,
 )
+from cunxin.honours.workflow import ROUNDS
 from cunxin.people.models import Household, Resident
 from cunxin.policy.models import Direction, Scoring
 from cunxin.policy.selectors import item_in_force
 from cunxin.regions.models import Region
 from cunxin.volunteering.models import Team
 
-REASON_MIN = 4
+# A pick's reason: as long as its column holds (a status change's reason follows ROUNDS).
 REASON_MAX = 400
 
 
@@ -200,9 +201,11 @@ def open_months(
             for v in villages
             if v.pk not in taken and (policy := policies.get(v.pk)) is not None
         ]
-        Round.objects.bulk_create(rounds, batch_size=1000)
-        RoundEvent.objects.bulk_create(
-            workflow.new_events(rounds, actor=acting_user), batch_size=1000
+        ROUNDS.apply_many(
+            rounds,
+            RoundStatus.DRAFT,
+            actor=acting_user,
+            write=lambda new: Round.objects.bulk_create(new, batch_size=1000),
         )
         _fill(rounds, today)
         for r in rounds:
@@ -240,7 +243,7 @@ def do_open_round(village: Region, *, period: str, day: datetime.date, acting_us
         computed_at=timezone.now(),
         opened_by=acting_user,
     )
-    workflow.transition(r, RoundStatus.DRAFT, actor=acting_user)
+    ROUNDS.apply(r, RoundStatus.DRAFT, actor=acting_user)
     _fill([r], today)
     audit.record(
         acting_user,
@@ -278,7 +281,13 @@ def do_recompute_round(r: Round, *, acting_user: Any) -> Round:
     FlagPick.objects.filter(round=r).delete()
     HouseholdPick.objects.filter(round=r).delete()
     r.computed_at = timezone.now()
-    workflow.transition(r, RoundStatus.DRAFT, actor=acting_user, reason=_("按规则重新计算"))
+    ROUNDS.apply(
+        r,
+        RoundStatus.DRAFT,
+        actor=acting_user,
+        reason=_("按规则重新计算"),
+        fields=["policy", "computed_at"],
+    )
     _fill([r], today)
     audit.record(
         acting_user,
@@ -425,11 +434,19 @@ def do_strike_household(
 # --- confirming and reopening ------------------------------------------------------------------
 
 
-def can_confirm_from(r: Round) -> datetime.date:
-    """The first day the round may be confirmed: a month's last day; a year from December."""
-    if r.is_month:
-        return r.ends_on
-    return datetime.date(r.year, 12, 1)
+def may_edit(user: Any, r: Round) -> bool:
+    """Whether the user may change the draft's picks or recompute it."""
+    return r.status == RoundStatus.DRAFT and ROUNDS.may(user, r, RoundStatus.DRAFT)
+
+
+def may_confirm(user: Any, r: Round) -> bool:
+    """Whether the user may confirm the round today."""
+    return ROUNDS.may(user, r, RoundStatus.CONFIRMED)
+
+
+def may_reopen(user: Any, r: Round) -> bool:
+    """Whether the user may reopen the confirmed round for a correction."""
+    return r.status == RoundStatus.CONFIRMED and ROUNDS.may(user, r, RoundStatus.DRAFT)
 
 
 @transaction.atomic
@@ -440,17 +457,11 @@ def do_confirm_round(r: Round, *, acting_user: Any) -> Round:
     require(acting_user, Perm.CHOOSE_HONOURS, r.village.code)
     if r.status == RoundStatus.CONFIRMED:
         return r
-    today = timezone.localdate()
-    ready = can_confirm_from(r)
-    if today < ready:
-        raise DomainError(
-            "too_early",
-            _("%(period)s的评选要到%(day)s才能确认。")
-            % {"period": r.label, "day": ready.isoformat()},
-        )
     r.confirmed_at = timezone.now()
     r.confirmed_by = acting_user
-    workflow.transition(r, RoundStatus.CONFIRMED, actor=acting_user)
+    ROUNDS.apply(
+        r, RoundStatus.CONFIRMED, actor=acting_user, fields=["confirmed_at", "confirmed_by"]
+    )
     result = conferral.confer(r, acting_user=acting_user)
     audit.record(
         acting_user,
@@ -473,13 +484,18 @@ def do_reopen_round(r: Round, *, reason: str, acting_user: Any) -> Round:
     shows the previous confirmed round until it is confirmed again."""
     r = _lock(r)
     require(acting_user, Perm.CHOOSE_HONOURS, r.village.code)
-    reason = _reason(reason)
-    workflow.check(r, RoundStatus.DRAFT)
+    reason = ROUNDS.clean_reason(reason, to=RoundStatus.DRAFT, source=RoundStatus.CONFIRMED)
     if r.status != RoundStatus.CONFIRMED:
         raise Conflict("round_draft", _("%s的评选尚未确认，无需重新打开。") % r.label)
     r.confirmed_at = None
     r.confirmed_by = None
-    workflow.transition(r, RoundStatus.DRAFT, actor=acting_user, reason=reason)
+    ROUNDS.apply(
+        r,
+        RoundStatus.DRAFT,
+        actor=acting_user,
+        reason=reason,
+        fields=["confirmed_at", "confirmed_by"],
+    )
     audit.record(acting_user, "honours.reopen", r, region_code=r.village.code, reason=reason)
     return r
 

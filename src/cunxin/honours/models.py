@@ -10,7 +10,8 @@ in its history) and confirms it again. Confirming confers the honours on people
 village has set a reward item for the kind of honour, gets a reward record through the records
 app (review, notice, effect) — once, however often the round is confirmed.
 
-Every change of a round's status goes through ``honours.workflow`` and leaves a ``RoundEvent``.
+Every change of a round's status goes through ``honours.workflow.ROUNDS`` and leaves a
+``RoundEvent``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.models import StatusEvent
 from cunxin.core.scoping import ScopedQuerySet
 
 
@@ -152,23 +154,26 @@ class Round(models.Model):
         return self.status == RoundStatus.CONFIRMED
 
 
-class RoundEvent(models.Model):
+class RoundEvent(StatusEvent):
     """One step of a round's history: opened, recomputed, confirmed, reopened — who, when, why."""
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="events")
-    from_status = models.CharField(max_length=16, choices=RoundStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=RoundStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.CharField(max_length=400, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    statuses = RoundStatus
 
     def __str__(self) -> str:
         return f"{self.round_id}: {self.from_status}→{self.to_status}"
+
+    @property
+    def step(self) -> str:
+        """What the committee (or the month-end job) did, in words."""
+        if not self.from_status:
+            return gettext("按规则计算候选人")
+        if self.to_status == RoundStatus.CONFIRMED:
+            return gettext("确认")
+        if self.from_status == RoundStatus.CONFIRMED:
+            return gettext("重新打开")
+        return gettext("重新计算")
 
 
 def _swap_has_reason(prefix: str) -> list[models.BaseConstraint]:

@@ -30,7 +30,8 @@ from cunxin.honours.forms import (
     StrikeForm,
     SwapForm,
 )
-from cunxin.honours.models import Conferral, FlagPick, Kind, Round, RoundStatus
+from cunxin.honours.models import Conferral, FlagPick, Kind, Round
+from cunxin.honours.workflow import can_confirm_from
 from cunxin.people.models import Household, Resident
 from cunxin.policy.models import Direction, Scoring
 from cunxin.policy.selectors import catalogue_in_force
@@ -105,7 +106,6 @@ def _candidates(r: Round) -> list[ranking.Candidate]:
 
 def _round_page(request: HttpRequest, r: Round, **forms: Any) -> HttpResponse:
     choosing = selectors.can_choose(request.user, r.village)
-    draft = r.status == RoundStatus.DRAFT
     stars = list(r.stars.select_related("resident", "replaced").order_by("rank"))
     flag = FlagPick.objects.select_related("team", "replaced").filter(round=r).first()
     households = list(r.households.select_related("household").order_by("household__number"))
@@ -113,7 +113,8 @@ def _round_page(request: HttpRequest, r: Round, **forms: Any) -> HttpResponse:
     context: dict[str, Any] = {
         "round": r,
         "choosing": choosing,
-        "editable": choosing and draft,
+        "editable": actions.may_edit(request.user, r),
+        "reopenable": actions.may_reopen(request.user, r),
         "stars": stars,
         "flag": flag,
         "households": [(h, heads.get(h.household_id, "")) for h in households],
@@ -121,8 +122,8 @@ def _round_page(request: HttpRequest, r: Round, **forms: Any) -> HttpResponse:
         "conferrals": r.conferrals.select_related("resident", "record").order_by(
             "kind", "rank", "pk"
         ),
-        "confirm_from": actions.can_confirm_from(r),
-        "can_confirm_now": timezone.localdate() >= actions.can_confirm_from(r),
+        "confirm_from": can_confirm_from(r),
+        "can_confirm_now": actions.may_confirm(request.user, r),
     }
     if choosing:
         candidates = _candidates(r)

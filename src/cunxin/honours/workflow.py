@@ -1,65 +1,55 @@
-"""The one table of allowed round status changes, and the one function that applies it."""
+"""An honours round's statuses: the one table of their changes and who may make each
+(``core.workflow`` checks and applies it)."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from cunxin.core.errors import Conflict
-from cunxin.honours.models import Round, RoundEvent, RoundStatus
-
-# The status of a round not yet saved: opening it makes a draft.
-NEW = ""
-
-TRANSITIONS: dict[str, frozenset[str]] = {
-    NEW: frozenset({RoundStatus.DRAFT}),
-    # A draft is recomputed (draft → draft) or confirmed.
-    RoundStatus.DRAFT: frozenset({RoundStatus.DRAFT, RoundStatus.CONFIRMED}),
-    # A confirmed round is final; a correction reopens it, with a reason.
-    RoundStatus.CONFIRMED: frozenset({RoundStatus.DRAFT}),
-}
+from cunxin.accounts.permissions import Perm
+from cunxin.core.errors import DomainError
+from cunxin.core.workflow import NEW, Reason, Workflow
+from cunxin.core.workflow import Transition as T
+from cunxin.honours.models import Round, RoundEvent
+from cunxin.honours.models import RoundStatus as S
 
 
-def label(status: str) -> str:
-    return str(RoundStatus(status).label) if status else _("未评选")
+def can_confirm_from(r: Round) -> datetime.date:
+    """The first day the round may be confirmed: a month's last day; a year from December."""
+    if r.is_month:
+        return r.ends_on
+    return datetime.date(r.year, 12, 1)
 
 
-def check(round_: Round, to: str) -> None:
-    """Refuse a status change the table does not allow."""
-    current = round_.status if round_.pk else NEW
-    if to not in TRANSITIONS[current]:
-        raise Conflict(
-            "round_status",
-            _("该评选当前为“%(status)s”，不能改为“%(to)s”。")
-            % {"status": label(current), "to": label(to)},
+def period_over(r: Round) -> None:
+    """A round is confirmed once its period has (nearly) run: the month's last day."""
+    ready = can_confirm_from(r)
+    if timezone.localdate() < ready:
+        raise DomainError(
+            "too_early",
+            _("%(period)s的评选要到%(day)s才能确认。")
+            % {"period": r.label, "day": ready.isoformat()},
         )
 
 
-def transition(round_: Round, to: str, *, actor: Any, reason: str = "") -> RoundEvent:
-    """Move a round (saving it, or creating it) to a status and keep one history row."""
-    check(round_, to)
-    from_status = round_.status if round_.pk else NEW
-    round_.status = to
-    round_.save()
-    return RoundEvent.objects.create(
-        round=round_,
-        from_status=from_status,
-        to_status=to,
-        actor=actor if getattr(actor, "pk", None) else None,
-        reason=reason[:400],
-    )
-
-
-def new_events(rounds: list[Round], *, actor: Any, reason: str = "") -> list[RoundEvent]:
-    """The history rows of drafts opened in bulk (the rounds are already saved)."""
-    return [
-        RoundEvent(
-            round=r,
-            from_status=NEW,
-            to_status=RoundStatus.DRAFT,
-            actor=actor if getattr(actor, "pk", None) else None,
-            reason=reason[:400],
-        )
-        for r in rounds
-    ]
+ROUNDS: Workflow[Round] = Workflow(
+    Round,
+    S,
+    [
+        # Opened by the committee, or by the month-end job for every village.
+        T(NEW, S.DRAFT, who=Perm.CHOOSE_HONOURS),
+        # A draft is recomputed (draft → draft) or confirmed.
+        T(S.DRAFT, S.DRAFT, who=Perm.CHOOSE_HONOURS),
+        T(S.DRAFT, S.CONFIRMED, who=Perm.CHOOSE_HONOURS, guard=period_over),
+        # A confirmed round is final; a correction reopens it, with a reason.
+        T(S.CONFIRMED, S.DRAFT, who=Perm.CHOOSE_HONOURS, reason=Reason()),
+    ],
+    code="round_status",
+    noun=pgettext_lazy("workflow", "评选"),
+    event=RoundEvent,
+    where=lambda r: r.village.code,
+    new_label=gettext_lazy("未评选"),
+)

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cunxin.accounts.models import User
+from cunxin.core.workflow import REASON_MAX
 from cunxin.merchants.models import MAX_DISCOUNT_PERCENT
 from cunxin.policy.models import Grade
 from cunxin.regions.models import Region
@@ -40,7 +41,9 @@ class MerchantForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
+    reason = forms.CharField(
+        label=_("原因"), max_length=REASON_MAX, widget=forms.TextInput(attrs=_TEXT)
+    )
 
 
 class StaffForm(forms.Form):

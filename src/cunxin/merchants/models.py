@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.models import StatusEvent
 from cunxin.core.scoping import ScopedQuerySet
 from cunxin.coupons.models import yuan
 from cunxin.policy.models import Grade
@@ -30,7 +31,7 @@ MAX_DISCOUNT_PERCENT = 50
 
 
 class MerchantStatus(models.TextChoices):
-    """Where a merchant stands (``workflow.TRANSITIONS`` says which changes are allowed)."""
+    """Where a merchant stands (``workflow.MERCHANTS`` says which changes are allowed)."""
 
     APPLIED = "applied", _("待审核")
     ACTIVE = "active", _("合作中")
@@ -51,7 +52,7 @@ class Merchant(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=MerchantStatus.choices, default=MerchantStatus.APPLIED
     )
-    status_reason = models.CharField(_("原因"), max_length=200, blank=True)
+    status_reason = models.TextField(_("原因"), blank=True)
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -78,6 +79,18 @@ class Merchant(models.Model):
     def holder(self) -> str:
         """The ledger holder of the merchant's coupon account."""
         return f"merchant:{self.pk}"
+
+
+class MerchantEvent(StatusEvent):
+    """One step of a merchant's history: applied, approved or refused, suspended, resumed —
+    who, when, why."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="events")
+
+    statuses = MerchantStatus
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id}: {self.from_status}→{self.to_status}"
 
 
 class MerchantStaff(models.Model):

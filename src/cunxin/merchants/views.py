@@ -55,6 +55,7 @@ from cunxin.merchants.forms import (
     StaffForm,
 )
 from cunxin.merchants.models import Merchant, MerchantStaff, MerchantStatus, Sale, Settlement
+from cunxin.merchants.workflow import MERCHANTS
 from cunxin.regions.models import Region
 
 SESSION_KEY = "merchant_customer"
@@ -163,6 +164,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "merchant": merchant,
             "manage": manage,
+            # The status changes the user may make now: the buttons of the 审核 card.
+            "moves": MERCHANTS.moves(request.user, merchant),
             "sell": is_staff(request.user, merchant) and merchant.status == MerchantStatus.ACTIVE,
             "staff": list(merchant.staff.select_related("user")),
             "discounts": DiscountForm(initial=discount_table(merchant)),

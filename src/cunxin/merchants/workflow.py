@@ -1,25 +1,31 @@
-"""The merchant's statuses and the one table of allowed changes."""
+"""A partner merchant's statuses: the one table of their changes and who may make each
+(``core.workflow`` checks and applies it)."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from cunxin.core.errors import Conflict
+from cunxin.accounts.permissions import Perm
+from cunxin.core.workflow import NEW, Reason, Workflow
+from cunxin.core.workflow import Transition as T
+from cunxin.merchants.models import Merchant, MerchantEvent
 from cunxin.merchants.models import MerchantStatus as S
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.APPLIED: frozenset({S.ACTIVE, S.REFUSED}),
-    S.ACTIVE: frozenset({S.SUSPENDED}),
-    S.SUSPENDED: frozenset({S.ACTIVE}),
-    S.REFUSED: frozenset(),
-}
+DECIDED = ("decided_by", "decided_at")
 
-
-def check(current: str, to: str) -> None:
-    """Refuse a change the table does not allow (a stale page, a double click)."""
-    if to not in TRANSITIONS.get(current, frozenset()):
-        raise Conflict(
-            "merchant_status",
-            _("商家当前状态为“%(now)s”，不能进行此操作，请刷新页面。"),
-            params={"now": S(current).label},
-        )
+MERCHANTS: Workflow[Merchant] = Workflow(
+    Merchant,
+    S,
+    [
+        # A keeper or the credit centre applies (do_apply_merchant says who may, where).
+        T(NEW, S.APPLIED),
+        T(S.APPLIED, S.ACTIVE, who=Perm.MANAGE_MERCHANTS, requires=DECIDED),
+        T(S.APPLIED, S.REFUSED, who=Perm.MANAGE_MERCHANTS, reason=Reason(), requires=DECIDED),
+        T(S.ACTIVE, S.SUSPENDED, who=Perm.MANAGE_MERCHANTS, reason=Reason()),
+        T(S.SUSPENDED, S.ACTIVE, who=Perm.MANAGE_MERCHANTS),
+    ],
+    code="merchant_status",
+    noun=pgettext_lazy("workflow", "商家"),
+    event=MerchantEvent,
+    where=lambda merchant: merchant.region.code,
+)

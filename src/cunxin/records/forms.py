@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from cunxin.core.errors import DomainError
+from cunxin.core.workflow import REASON_MAX
 from cunxin.records.evidence import MAX_BYTES, MAX_FILES
 from cunxin.records.models import ObjectionStatus
 
@@ -111,7 +112,7 @@ class ReviewForm(forms.Form):
     reason = forms.CharField(
         label=_("不通过原因"),
         required=False,
-        max_length=200,
+        max_length=REASON_MAX,
         widget=forms.TextInput(attrs={**_TEXT, "placeholder": _("不通过时必填，村民会看到")}),
     )
 

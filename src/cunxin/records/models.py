@@ -2,7 +2,7 @@
 
 A record is scored when it is collected, by the policy and catalogue item versions in force on
 the day of the behaviour, and never rescored by later policy changes. Every change of status
-goes through ``records.workflow.transition`` and leaves a ``RecordEvent``. An effective record
+goes through ``records.workflow.RECORDS`` and leaves a ``RecordEvent``. An effective record
 is never edited: a correction is a reversal record that goes through the same steps.
 """
 
@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.models import StatusEvent
 from cunxin.core.scoping import ScopedQuerySet
 from cunxin.policy.models import CarryOver
 
@@ -59,7 +60,7 @@ class Record(models.Model):
     )
     created_at = models.DateTimeField(_("采集时间"), auto_now_add=True)
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    reject_reason = models.CharField(_("未通过原因"), max_length=200, blank=True)
+    reject_reason = models.TextField(_("未通过原因"), blank=True)
     notice = models.ForeignKey(
         "records.Notice",
         verbose_name=_("公示"),
@@ -119,20 +120,12 @@ class Record(models.Model):
         return f"#{self.pk} {self.item.name} {self.points:+d}"
 
 
-class RecordEvent(models.Model):
+class RecordEvent(StatusEvent):
     """One step of a record's history: from which status to which, by whom, when, and why."""
 
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="events")
-    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.CharField(max_length=200, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    statuses = Status
 
     def __str__(self) -> str:
         return f"{self.record_id}: {self.from_status}→{self.to_status}"

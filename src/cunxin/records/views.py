@@ -27,7 +27,13 @@ from cunxin.records import selectors
 from cunxin.records.actions.collect import do_collect, do_collect_team, parse_quantity
 from cunxin.records.actions.imports import RecordsInvalid, do_import_records
 from cunxin.records.actions.notices import do_object, do_publish_notice, do_rule_objection
-from cunxin.records.actions.review import do_approve, do_reject, do_request_reversal
+from cunxin.records.actions.review import (
+    do_approve,
+    do_reject,
+    do_request_reversal,
+    may_reverse,
+    may_review,
+)
 from cunxin.records.forms import (
     CollectForm,
     ObjectionForm,
@@ -281,9 +287,6 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     code = record.village.code
     staff = _staff(user, code)
-    reviewable = record.status == Status.COLLECTED and selectors.can(
-        user, Perm.REVIEW_RECORDS, code
-    )
     return render(
         request,
         "records/record_detail.html",
@@ -298,10 +301,8 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else record.objections.none(),
             "transfer": selectors.transfer_of(record) if staff else None,
             "reversals": record.reversals.all(),
-            "can_review": reviewable and record.collected_by_id != user.pk,
-            "can_reverse": record.status == Status.EFFECTIVE
-            and record.reverses_id is None
-            and selectors.can(user, Perm.REVERSE_RECORDS, code),
+            "can_review": may_review(user, record),
+            "can_reverse": may_reverse(user, record),
         },
     )
 

@@ -1,79 +1,67 @@
-"""The one table of allowed status changes, and the one function that applies it."""
+"""A credit record's statuses: the one table of their changes and who may make each
+(``core.workflow`` checks and applies it)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from cunxin.core import bulk
-from cunxin.core.errors import Conflict
-from cunxin.records.models import Record, RecordEvent, Status
-
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.COLLECTED: frozenset({Status.APPROVED, Status.REJECTED}),
-    Status.APPROVED: frozenset({Status.IN_NOTICE}),
-    Status.IN_NOTICE: frozenset({Status.DISPUTED, Status.EFFECTIVE}),
-    # An objection upheld cancels the record; dismissed, it goes back into the notice.
-    Status.DISPUTED: frozenset({Status.IN_NOTICE, Status.CANCELLED}),
-    Status.REJECTED: frozenset(),
-    Status.EFFECTIVE: frozenset(),
-    Status.CANCELLED: frozenset(),
-}
+from cunxin.accounts.permissions import Perm
+from cunxin.core.errors import Forbidden
+from cunxin.core.workflow import NEW, Reason, Workflow, holds
+from cunxin.core.workflow import Transition as T
+from cunxin.records.models import Record, RecordEvent
+from cunxin.records.models import Status as S
 
 
-def check(record: Record, to: str) -> None:
-    """Refuse a status change the table does not allow (e.g. a double click after it happened)."""
-    if to not in TRANSITIONS[record.status]:
-        raise Conflict(
-            "record_status",
-            _("记录 #%(id)s 当前为“%(status)s”，不能改为“%(to)s”。")
-            % {"id": record.pk, "status": record.get_status_display(), "to": Status(to).label},
+def reviewer(user: Any, record: Record) -> bool:
+    """A committee member of the record's village, who did not collect it themselves."""
+    if not holds(user, Perm.REVIEW_RECORDS, record.village.code):
+        return False
+    if record.collected_by_id == getattr(user, "pk", None):
+        raise Forbidden(
+            "review_own_record", _("记录 #%s 是您采集的，须由其他评审会成员审核。") % record.pk
         )
+    return True
 
 
-def transition(
-    records: Sequence[Record],
-    to: str,
-    *,
-    actor: Any,
-    reason: str = "",
-    fields: Sequence[str] = (),
-    write: Callable[[Sequence[Record]], None] | None = None,
-) -> None:
-    """Move records to a new status, saving the named extra fields and one event each.
+RULING = Reason(field="ruling", prompt=gettext_lazy("请填写处理意见，异议人会看到。"))
 
-    ``write``, when given, saves the records' new status (already set on them) together with
-    whatever else the caller changed, in its own statement, instead of the UPDATE here: a job
-    moving a month's records then writes each row once.
-    """
-    for record in records:
-        check(record, to)
-    events = [
-        RecordEvent(
-            record=record,
-            from_status=record.status,
-            to_status=to,
-            actor=actor if getattr(actor, "pk", None) else None,
-            reason=reason[:200],
-        )
-        for record in records
-    ]
-    for record in records:
-        record.status = to
-    if write is not None:
-        write(records)
-    elif fields:
-        Record.objects.bulk_update(list(records), ["status", *fields], batch_size=1000)
-    else:
-        # Every record gets the same value: one plain UPDATE per chunk, not a CASE per record.
-        ids = [r.pk for r in records]
-        for i in range(0, len(ids), 900):
-            Record.objects.filter(pk__in=ids[i : i + 900]).update(status=to)
-    bulk.insert_objects(events)  # a month's records at once: see core.bulk
-
-
-def now() -> Any:
-    return timezone.now()
+RECORDS: Workflow[Record] = Workflow(
+    Record,
+    S,
+    [
+        # Collected (do_collect checks the collector), or a correction opened with a reason
+        # (do_request_reversal checks who may correct).
+        T(NEW, S.COLLECTED, reason=Reason(required=False)),
+        # The first approval of two: kept in the history, the status stays.
+        T(S.COLLECTED, S.COLLECTED, who=reviewer),
+        # Without an actor: approved by the policy (volunteer hours, say).
+        T(S.COLLECTED, S.APPROVED, who=reviewer),
+        T(
+            S.COLLECTED,
+            S.REJECTED,
+            who=reviewer,
+            reason=Reason(prompt=gettext_lazy("不通过时必须填写原因。")),
+        ),
+        # Without an actor: the policy's weekly publication.
+        T(S.APPROVED, S.IN_NOTICE, who=Perm.PUBLISH_NOTICES, requires=("notice",)),
+        T(
+            S.IN_NOTICE,
+            S.DISPUTED,
+            who=Perm.OBJECT,
+            reason=Reason(prompt=gettext_lazy("请写明异议理由（至少%(n)d个字）。")),
+        ),
+        # Only the effect job, when the notice period ended without an objection open.
+        T(S.IN_NOTICE, S.EFFECTIVE, who=lambda user, record: False, requires=("transfer",)),
+        # An objection upheld cancels the record; dismissed, it goes back into the notice.
+        T(S.DISPUTED, S.IN_NOTICE, who=Perm.RULE_OBJECTIONS, reason=RULING),
+        T(S.DISPUTED, S.CANCELLED, who=Perm.RULE_OBJECTIONS, reason=RULING),
+    ],
+    code="record_status",
+    noun=pgettext_lazy("workflow", "记录"),
+    event=RecordEvent,
+    where=lambda record: record.village.code,
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.workflow import REASON_MAX
 from cunxin.regions.models import Region
 from cunxin.shop.actions.catalogue import GoodsData
 
@@ -132,5 +133,5 @@ class CardForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label=_("撤销原因"), max_length=200, widget=forms.TextInput(attrs=_TEXT)
+        label=_("撤销原因"), max_length=REASON_MAX, widget=forms.TextInput(attrs=_TEXT)
     )

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.models import StatusEvent
 from cunxin.core.scoping import ScopedQuerySet
 
 
@@ -178,7 +179,7 @@ class Redemption(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+    cancel_reason = models.TextField(_("撤销原因"), blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "shop__village__code"
@@ -221,6 +222,17 @@ class Redemption(models.Model):
         """The receipt number: the day and the redemption's id."""
         day = timezone.localtime(self.created_at).strftime("%Y%m%d")
         return f"{day}-{self.pk:06d}"
+
+
+class RedemptionEvent(StatusEvent):
+    """One step of a redemption's history: made, or cancelled on its day — who, when, why."""
+
+    redemption = models.ForeignKey(Redemption, on_delete=models.PROTECT, related_name="events")
+
+    statuses = RedemptionStatus
+
+    def __str__(self) -> str:
+        return f"{self.redemption_id}: {self.from_status}→{self.to_status}"
 
 
 class RedemptionLine(models.Model):

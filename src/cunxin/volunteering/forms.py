@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.workflow import REASON_MAX
 from cunxin.regions.models import Region
 from cunxin.volunteering.actions.activities import ActivityData, PositionData
 from cunxin.volunteering.actions.attendance import MARGIN
@@ -177,7 +178,7 @@ def activity_data(form: ActivityForm, formset: Any) -> ActivityData:
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("取消原因"),
-        max_length=200,
+        max_length=REASON_MAX,
         widget=forms.TextInput(attrs={**_TEXT, "placeholder": _("报名的村民会收到这条原因")}),
     )
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.models import StatusEvent
 from cunxin.core.scoping import ScopedQuerySet
 
 # Teams most villages have (offered when a village sets up its teams; any other may be added).
@@ -135,7 +136,7 @@ class Activity(models.Model):
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
-    cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
+    cancel_reason = models.TextField(_("取消原因"), blank=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -181,6 +182,18 @@ class Activity(models.Model):
     def day(self) -> datetime.date:
         """The local day the activity starts on: the behaviour date of its hours."""
         return timezone.localtime(self.starts_at).date()
+
+
+class ActivityEvent(StatusEvent):
+    """One step of an activity's history: drafted, published, cancelled, completed — who,
+    when, why."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="events")
+
+    statuses = ActivityStatus
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}: {self.from_status}→{self.to_status}"
 
 
 class Position(models.Model):

@@ -1,17 +1,31 @@
-"""Template context shared by every page: the navigation the user's roles allow."""
+"""Template context shared by every page: the navigation the user's roles allow, and the status
+enums, so a template compares a status with a member (``CaseStatus.LISTED``), never a bare
+string."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cunxin.accounts.permissions import Perm
+from cunxin.blacklist.models import CaseStatus, RepairStatus
+from cunxin.cards.models import CardStatus
 from cunxin.core.scoping import scope_of
+from cunxin.coupons.models import CouponStatus, GiftStatus
+from cunxin.fund.models import PaymentStatus
+from cunxin.honours.models import RoundStatus
+from cunxin.merchants.models import MerchantStatus
 from cunxin.notifications.selectors import unread_count
+from cunxin.people.models import ResidentStatus
+from cunxin.records.models import NoticeStatus, ObjectionStatus
+from cunxin.records.models import Status as RecordStatus
+from cunxin.shop.models import RedemptionStatus
+from cunxin.volunteering.models import ActivityStatus, SignUpStatus
 
 # (url name, label, permission, whether it must reach a region as the view's gate demands)
 NAV: list[tuple[str, Any, Perm, bool]] = [
@@ -65,3 +79,29 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for item in items:
         item["active"] = item["url"] == current
     return {"nav": items, "unread_messages": unread}
+
+
+# Every status enum a template may compare with, by the name templates use. Django does not
+# call a ``Choices`` class in a template, so ``{{ CaseStatus.LISTED }}`` is the member.
+STATUSES: dict[str, type[models.TextChoices]] = {
+    "ActivityStatus": ActivityStatus,
+    "CardStatus": CardStatus,
+    "CaseStatus": CaseStatus,
+    "CouponStatus": CouponStatus,
+    "GiftStatus": GiftStatus,
+    "MerchantStatus": MerchantStatus,
+    "NoticeStatus": NoticeStatus,
+    "ObjectionStatus": ObjectionStatus,
+    "PaymentStatus": PaymentStatus,
+    "RecordStatus": RecordStatus,
+    "RedemptionStatus": RedemptionStatus,
+    "RepairStatus": RepairStatus,
+    "ResidentStatus": ResidentStatus,
+    "RoundStatus": RoundStatus,
+    "SignUpStatus": SignUpStatus,
+}
+
+
+def statuses(request: HttpRequest) -> dict[str, Any]:
+    """The status enums, for every template."""
+    return STATUSES

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunxin.core import audit
-from cunxin.coupons import workflow
 from cunxin.coupons.models import HELD, Coupon, CouponStatus, Gift, GiftStatus, yuan
+from cunxin.coupons.workflow import COUPONS, GIFTS
 from cunxin.ledger.actions import (
     TransferSpec,
     issuance_account_ids,
@@ -76,17 +76,21 @@ def _expire_batch(today: datetime.date, batch: int) -> int:
         ]
     )
     now = timezone.now()
-    for gift in open_gifts:
-        workflow.check_gift(gift.status, GiftStatus.EXPIRED)
-    Gift.objects.filter(pk__in=[g.pk for g in open_gifts]).update(
-        status=GiftStatus.EXPIRED, decided_at=now
+    GIFTS.apply_many(
+        open_gifts,
+        GiftStatus.EXPIRED,
+        actor=None,
+        write=lambda gifts: Gift.objects.filter(pk__in=[g.pk for g in gifts]).update(
+            status=GiftStatus.EXPIRED, decided_at=now
+        ),
     )
     lost: dict[int, int] = defaultdict(int)
     for c in coupons:
-        workflow.check_coupon(c.status, CouponStatus.EXPIRED)
         lost[c.owner_id] += c.remaining_fen
-        c.expired_fen, c.remaining_fen, c.status = c.remaining_fen, 0, CouponStatus.EXPIRED
-    Coupon.objects.bulk_update(coupons, ["expired_fen", "remaining_fen", "status"])
+        c.expired_fen, c.remaining_fen = c.remaining_fen, 0
+    COUPONS.apply_many(
+        coupons, CouponStatus.EXPIRED, actor=None, fields=["expired_fen", "remaining_fen"]
+    )
     for c in coupons:
         audit.record(
             None,

@@ -24,9 +24,9 @@ from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden, NotFound
 from cunxin.core.scoping import scope_of
-from cunxin.coupons import workflow
 from cunxin.coupons.actions.conversion import check_uses_points
 from cunxin.coupons.models import Coupon, CouponStatus, Gift, GiftStatus, yuan
+from cunxin.coupons.workflow import COUPONS, GIFTS
 from cunxin.ledger.actions import TransferSpec, post, resident_account_ids
 from cunxin.ledger.models import Currency
 from cunxin.notifications.actions import Note, notify
@@ -91,21 +91,17 @@ def _lock_gift(gift: Gift) -> Gift:
 
 
 def _set_coupon(coupon: Coupon, status: str, owner: Resident | None = None) -> None:
-    workflow.check_coupon(coupon.status, status)
-    coupon.status = status
-    fields = ["status"]
+    fields = []
     if owner is not None:
         coupon.owner = owner
         fields.append("owner")
-    coupon.save(update_fields=fields)
+    COUPONS.apply(coupon, status, actor=None, fields=fields)
 
 
 def _set_gift(gift: Gift, status: str, now: datetime.datetime, actor: Any) -> None:
-    workflow.check_gift(gift.status, status)
     before = gift.status
-    gift.status = status
     gift.decided_at = now
-    gift.save(update_fields=["status", "decided_at", "transfer"])
+    GIFTS.apply(gift, status, actor=actor, fields=["decided_at", "transfer"])
     audit.record(
         actor,
         f"coupons.gift_{status}",
@@ -220,7 +216,7 @@ def _check_party(user: Any, resident_id: int, village_code: str) -> None:
 
 def _open(gift: Gift, now: datetime.datetime) -> Coupon:
     """The gift's coupon, locked, once the gift is known to be still open."""
-    workflow.check_gift(gift.status, GiftStatus.ACCEPTED)
+    GIFTS.check(gift, GiftStatus.ACCEPTED, actor=None)
     coupon = _lock_coupon(gift.coupon)
     gift.coupon = coupon
     return coupon

@@ -73,7 +73,7 @@ def test_the_neighbour_accepts_on_his_page_and_cannot_touch_zhangs_coupons(
     assert wang.post(f"/coupons/gifts/{gift.pk}/accept/").status_code == 302
     # A second click is told the gift is done, and nothing moves twice.
     again = wang.post(f"/coupons/gifts/{gift.pk}/accept/", follow=True).content.decode()
-    assert "不能再处理" in again
+    assert "已经是“已接收”" in again
     assert balance(w.resident("王建国"), Currency.COUPON) == 5000
     assert Coupon.objects.get(pk=coupon.pk).owner.name == "王建国"
 

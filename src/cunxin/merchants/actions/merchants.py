@@ -16,7 +16,6 @@ from cunxin.accounts.permissions import Perm, Role
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden
 from cunxin.core.scoping import require, scope_of
-from cunxin.merchants import workflow
 from cunxin.merchants.licence import clean_licence
 from cunxin.merchants.models import (
     MAX_DISCOUNT_PERCENT,
@@ -25,6 +24,7 @@ from cunxin.merchants.models import (
     MerchantStaff,
     MerchantStatus,
 )
+from cunxin.merchants.workflow import MERCHANTS
 from cunxin.policy.models import Grade
 from cunxin.regions.models import Level, Region
 
@@ -51,8 +51,8 @@ def _phone(value: str) -> str:
     return phone
 
 
-def _reason(reason: str) -> str:
-    return _text(reason, field="reason", limit=200, required=_("请填写原因。"))
+def _reason(reason: str, to: str) -> str:
+    return MERCHANTS.clean_reason(reason, to=to)
 
 
 def may_apply(user: Any, region: Region) -> bool:
@@ -116,7 +116,7 @@ def do_apply_merchant(
             _("这个统一社会信用代码已经登记过，请勿重复申请。"),
             field="licence_no",
         )
-    merchant = Merchant.objects.create(
+    merchant = Merchant(
         region=region,
         name=name,
         address=address,
@@ -124,6 +124,7 @@ def do_apply_merchant(
         phone=phone,
         applied_by=acting_user,
     )
+    MERCHANTS.apply(merchant, MerchantStatus.APPLIED, actor=acting_user)
     if not scope_of(acting_user, Perm.SELL).empty and not may_manage(acting_user, merchant):
         MerchantStaff.objects.create(merchant=merchant, user=acting_user)
     audit.record(
@@ -141,16 +142,13 @@ def _change_status(
 ) -> Merchant:
     require(acting_user, Perm.MANAGE_MERCHANTS, merchant.region.code)
     merchant = _lock(merchant)
-    workflow.check(merchant.status, to)
+    transition = MERCHANTS.check(merchant, to, actor=acting_user)
     before = audit.snapshot(merchant)
-    merchant.status = to
     merchant.status_reason = reason
-    fields = ["status", "status_reason"]
-    if action in ("merchants.approve", "merchants.refuse"):
+    if "decided_by" in transition.requires:
         merchant.decided_by = acting_user
         merchant.decided_at = timezone.now()
-        fields += ["decided_by", "decided_at"]
-    merchant.save(update_fields=fields)
+    MERCHANTS.apply(merchant, to, actor=acting_user, reason=reason, fields=["status_reason"])
     old, new = audit.changed(before, audit.snapshot(merchant))
     audit.record(
         acting_user,
@@ -182,7 +180,7 @@ def do_refuse_merchant(merchant: Merchant, *, reason: str, acting_user: Any) -> 
     return _change_status(
         merchant,
         MerchantStatus.REFUSED,
-        reason=_reason(reason),
+        reason=_reason(reason, MerchantStatus.REFUSED),
         action="merchants.refuse",
         acting_user=acting_user,
     )
@@ -194,7 +192,7 @@ def do_suspend_merchant(merchant: Merchant, *, reason: str, acting_user: Any) ->
     return _change_status(
         merchant,
         MerchantStatus.SUSPENDED,
-        reason=_reason(reason),
+        reason=_reason(reason, MerchantStatus.SUSPENDED),
         action="merchants.suspend",
         acting_user=acting_user,
     )

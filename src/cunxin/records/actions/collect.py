@@ -22,7 +22,8 @@ from cunxin.core.scoping import require
 from cunxin.people.models import Resident
 from cunxin.records import scoring
 from cunxin.records.evidence import Photo, check_photos
-from cunxin.records.models import Evidence, Record, RecordEvent, Status
+from cunxin.records.models import Evidence, Record, Status
+from cunxin.records.workflow import RECORDS
 
 TEAM_NAMESPACE = uuid.UUID("6f1c1d2e-8a37-4c0b-9d55-3d1f4f1b2c00")
 
@@ -117,14 +118,13 @@ def _create(
     )
     try:
         with transaction.atomic():
-            record.save()
+            RECORDS.apply(record, Status.COLLECTED, actor=acting_user)
     except IntegrityError:
         # The same id arrived twice at the same moment: the other request won; return its record.
         existing = Record.objects.filter(client_id=client_id).first()
         if existing is None:
             raise
         return existing
-    RecordEvent.objects.create(record=record, to_status=Status.COLLECTED, actor=acting_user)
     for photo in photos:
         Evidence.objects.create(
             record=record,

@@ -25,10 +25,10 @@ from cunxin.ledger import actions as ledger
 from cunxin.ledger.models import POINTS, Currency, Entry, Transfer
 from cunxin.notifications.actions import Note, notify
 from cunxin.policy.models import CatalogueItem
-from cunxin.records import workflow
 from cunxin.records.models import Record, Status
 from cunxin.records.scoring import expiry_date
 from cunxin.records.standing import PolicyCache, balances, grade_text, record_grade_changes
+from cunxin.records.workflow import RECORDS
 
 BATCH = 1000
 CURRENCIES = POINTS
@@ -180,7 +180,7 @@ def _post_and_settle(
                 assert items is not None
                 record.expires_on = expiry_date(items[record.item_id], record.behaviour_date)
     if status is not None:
-        workflow.transition(
+        RECORDS.apply_many(
             [p.record for p in postings],
             status,
             actor=None,

@@ -19,8 +19,8 @@ from cunxin.core.scoping import require
 from cunxin.ledger.models import ChainHead
 from cunxin.notifications.actions import Note, notify
 from cunxin.policy.selectors import policy_in_force
-from cunxin.records import workflow
 from cunxin.records.models import Notice, NoticeStatus, Objection, ObjectionStatus, Record, Status
+from cunxin.records.workflow import RECORDS
 from cunxin.regions.models import Region
 
 
@@ -59,7 +59,7 @@ def do_publish_notice(village: Region, *, acting_user: Any) -> Notice:
     )
     for record in records:
         record.notice = notice
-    workflow.transition(records, Status.IN_NOTICE, actor=acting_user, fields=["notice"])
+    RECORDS.apply_many(records, Status.IN_NOTICE, actor=acting_user)
     audit.record(
         acting_user,
         "records.publish_notice",
@@ -93,9 +93,7 @@ def _in_period(record: Record, now: datetime.datetime) -> Notice:
 @transaction.atomic
 def do_object(record: Record, *, reason: str, acting_user: Any) -> Objection:
     """A villager of the village objects to one line of its notice, with a reason."""
-    reason = reason.strip()
-    if len(reason) < 4:
-        raise DomainError("reason_required", _("请写明异议理由（至少4个字）。"), field="reason")
+    reason = RECORDS.clean_reason(reason, to=Status.DISPUTED)
     record = (
         Record.objects.select_for_update(of=("self",))
         .select_related("notice", "village", "item")
@@ -116,7 +114,7 @@ def do_object(record: Record, *, reason: str, acting_user: Any) -> Objection:
     notice = _in_period(record, timezone.now())
     objection = Objection.objects.create(record=record, objector=acting_user, reason=reason[:2000])
     if record.status == Status.IN_NOTICE:
-        workflow.transition([record], Status.DISPUTED, actor=acting_user, reason=reason)
+        RECORDS.apply(record, Status.DISPUTED, actor=acting_user, reason=reason)
     audit.record(
         acting_user, "records.object", objection, region_code=record.village.code, reason=reason
     )
@@ -141,9 +139,7 @@ def do_rule_objection(
     objection: Objection, *, upheld: bool, ruling: str, acting_user: Any
 ) -> Objection:
     """Uphold (the record is cancelled) or dismiss (it stands) with a reason the objector sees."""
-    ruling = ruling.strip()
-    if not ruling:
-        raise DomainError("reason_required", _("请填写处理意见，异议人会看到。"), field="ruling")
+    ruling = RECORDS.clean_reason(ruling, to=Status.CANCELLED)
     objection = (
         Objection.objects.select_for_update()
         .select_related("record__village", "record__item")
@@ -169,9 +165,9 @@ def do_rule_objection(
         others.update(
             status=ObjectionStatus.UPHELD, ruling=ruling[:2000], ruled_by=acting_user, ruled_at=now
         )
-        workflow.transition([record], Status.CANCELLED, actor=acting_user, reason=ruling)
+        RECORDS.apply(record, Status.CANCELLED, actor=acting_user, reason=ruling)
     elif not others.exists():
-        workflow.transition([record], Status.IN_NOTICE, actor=acting_user, reason=ruling)
+        RECORDS.apply(record, Status.IN_NOTICE, actor=acting_user, reason=ruling)
     audit.record(
         acting_user,
         "records.rule_objection",

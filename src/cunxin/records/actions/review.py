@@ -13,11 +13,13 @@ from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
-from cunxin.core.errors import Conflict, DomainError, Forbidden
+from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
+from cunxin.core.workflow import NEW, passes
 from cunxin.notifications.actions import Note, notify
-from cunxin.records import scoring, workflow
-from cunxin.records.models import Approval, Record, RecordEvent, Status
+from cunxin.records import scoring
+from cunxin.records.models import Approval, Record, Status
+from cunxin.records.workflow import RECORDS
 
 # Counted when re-scoring at approval: only what the committee has already let through.
 APPROVED_OR_LATER = (Status.APPROVED, Status.IN_NOTICE, Status.DISPUTED, Status.EFFECTIVE)
@@ -36,23 +38,18 @@ def _lock(record_ids: Sequence[int]) -> list[Record]:
     return records
 
 
-def _check_reviewer(records: list[Record], reviewer: Any) -> None:
-    for record in records:
-        require(reviewer, Perm.REVIEW_RECORDS, record.village.code)
-        if record.collected_by_id == getattr(reviewer, "pk", None):
-            raise Forbidden(
-                "review_own_record",
-                _("记录 #%s 是您采集的，须由其他评审会成员审核。") % record.pk,
-            )
+def may_review(user: Any, record: Record) -> bool:
+    """Whether the user may approve or reject the record now (a committee member of its
+    village who did not collect it, while it waits for review)."""
+    return RECORDS.may(user, record, Status.APPROVED)
 
 
 @transaction.atomic
 def do_approve(record_ids: Sequence[int], *, acting_user: Any) -> list[Record]:
     """Approve records (all or none); with two approvals required, the second one counts."""
     records = _lock(record_ids)
-    _check_reviewer(records, acting_user)
     for record in records:
-        workflow.check(record, Status.APPROVED)
+        RECORDS.check(record, Status.APPROVED, actor=acting_user)
     done: list[Record] = []
     now = timezone.now()
     for record in records:
@@ -61,10 +58,9 @@ def do_approve(record_ids: Sequence[int], *, acting_user: Any) -> list[Record]:
         Approval.objects.create(record=record, reviewer=acting_user)
         needed = 2 if record.policy.two_approvals else 1
         if record.approvals.count() < needed:
-            RecordEvent.objects.create(
-                record=record,
-                from_status=record.status,
-                to_status=record.status,
+            RECORDS.apply(
+                record,
+                Status.COLLECTED,
                 actor=acting_user,
                 reason=_("第一位评审会成员已同意，还需一位"),
             )
@@ -90,7 +86,7 @@ def do_approve(record_ids: Sequence[int], *, acting_user: Any) -> list[Record]:
             record.scoring_note = rescored.note[:200]
         record.reviewed_at = now
         done.append(record)
-    workflow.transition(
+    RECORDS.apply_many(
         done, Status.APPROVED, actor=acting_user, fields=["points", "scoring_note", "reviewed_at"]
     )
     for record in done:
@@ -127,7 +123,7 @@ def approve_by_policy(
     now = timezone.now()
     for record in records:
         record.reviewed_at = now
-    workflow.transition(
+    RECORDS.apply_many(
         list(records), Status.APPROVED, actor=None, reason=reason, fields=["reviewed_at"]
     )
     for record in records:
@@ -144,16 +140,15 @@ def approve_by_policy(
 @transaction.atomic
 def do_reject(record_ids: Sequence[int], *, reason: str, acting_user: Any) -> list[Record]:
     """Reject records (all or none); the reason is required and shown to the villager."""
-    reason = reason.strip()
-    if not reason:
-        raise DomainError("reason_required", _("不通过时必须填写原因。"), field="reason")
+    reason = RECORDS.clean_reason(reason, to=Status.REJECTED)
     records = _lock(record_ids)
-    _check_reviewer(records, acting_user)
+    for record in records:
+        RECORDS.check(record, Status.REJECTED, actor=acting_user)
     now = timezone.now()
     for record in records:
-        record.reject_reason = reason[:200]
+        record.reject_reason = reason
         record.reviewed_at = now
-    workflow.transition(
+    RECORDS.apply_many(
         records,
         Status.REJECTED,
         actor=acting_user,
@@ -177,24 +172,35 @@ def do_reject(record_ids: Sequence[int], *, reason: str, acting_user: Any) -> li
     return records
 
 
-@transaction.atomic
-def do_request_reversal(record: Record, *, reason: str, acting_user: Any) -> Record:
-    """Open a correction of an effective record: a reversal record that goes through the same
-    review, notice and effect as any other."""
-    reason = reason.strip()
-    if not reason:
-        raise DomainError("reason_required", _("请填写更正原因。"), field="reason")
-    original = _lock([record.pk])[0]
-    require(acting_user, Perm.REVERSE_RECORDS, original.village.code)
-    if original.status != Status.EFFECTIVE or original.reverses_id is not None:
+def check_reversal(user: Any, record: Record) -> None:
+    """Refuse a correction unless the user may correct the village's records and the record
+    is an effective one (not itself a correction) with no correction under way."""
+    require(user, Perm.REVERSE_RECORDS, record.village.code)
+    if record.status != Status.EFFECTIVE or record.reverses_id is not None:
         raise Conflict("not_reversible", _("只有已生效的记录可以更正。"))
     if (
-        Record.objects.filter(reverses=original)
+        Record.objects.filter(reverses=record)
         .exclude(status__in=[Status.REJECTED, Status.CANCELLED])
         .exists()
     ):
         raise Conflict("already_reversing", _("这条记录已有更正在办理。"))
-    reversal = Record.objects.create(
+
+
+def may_reverse(user: Any, record: Record) -> bool:
+    """Whether the user may open a correction of the record now."""
+    return passes(check_reversal, user, record)
+
+
+@transaction.atomic
+def do_request_reversal(record: Record, *, reason: str, acting_user: Any) -> Record:
+    """Open a correction of an effective record: a reversal record that goes through the same
+    review, notice and effect as any other."""
+    if not reason.strip():
+        raise DomainError("reason_required", _("请填写更正原因。"), field="reason")
+    reason = RECORDS.clean_reason(reason, to=Status.COLLECTED, source=NEW)
+    original = _lock([record.pk])[0]
+    check_reversal(acting_user, original)
+    reversal = Record(
         client_id=uuid.uuid4(),
         village_id=original.village_id,
         resident_id=original.resident_id,
@@ -209,9 +215,7 @@ def do_request_reversal(record: Record, *, reason: str, acting_user: Any) -> Rec
         collected_by=acting_user,
         reverses=original,
     )
-    RecordEvent.objects.create(
-        record=reversal, to_status=Status.COLLECTED, actor=acting_user, reason=reason[:200]
-    )
+    RECORDS.apply(reversal, Status.COLLECTED, actor=acting_user, reason=reason)
     audit.record(
         acting_user,
         "records.request_reversal",

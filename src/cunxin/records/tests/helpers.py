@@ -50,7 +50,7 @@ from cunxin.records.models import (
     Status,
 )
 from cunxin.records.standing import standing
-from cunxin.records.workflow import TRANSITIONS
+from cunxin.records.workflow import RECORDS
 from cunxin.regions.models import Region
 
 PHOTO = ("p.jpg", b"\xff\xd8\xff\xe0 fake jpeg body")
@@ -490,7 +490,7 @@ class Books:
 
     @staticmethod
     def _histories(rows: _Rows) -> list[str]:
-        """Each record's events form a path through workflow.TRANSITIONS ending at its status."""
+        """Each record's events form a path through the RECORDS table ending at its status."""
         found: list[str] = []
         last: dict[int, str | None] = dict.fromkeys(rows.records)
         for record_id, before, after in rows.events:
@@ -504,7 +504,7 @@ class Books:
                 two = rows.records[record_id].policy.two_approvals
                 if not (two and before == Status.COLLECTED):
                     found.append(f"record {record_id}: event {before}→{after} without a change")
-            elif after not in TRANSITIONS[before]:
+            elif after not in RECORDS.targets(before):
                 found.append(f"record {record_id}: {before}→{after} is not allowed")
             last[record_id] = after
         for record_id, record in rows.records.items():

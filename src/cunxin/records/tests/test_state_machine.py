@@ -5,7 +5,7 @@ takes effect, corrects (request only, or all the way), expires and carries over,
 in two villages, and after every step checks (``helpers.Books``): the books balance, stored
 balances equal their entries, no posting changed, no record posted twice, score = base +
 counted points and spendable = effective points recomputed from the Record table, every status
-change is one ``workflow.TRANSITIONS`` allows, notices, objections and grade changes agree; and
+change is one ``workflow.RECORDS`` allows, notices, objections and grade changes agree; and
 that every record is in the status this machine's own model of the rules expects.
 
 Time: the walk has a clock of its own. ``django.utils.timezone.now`` reads it (so notices are

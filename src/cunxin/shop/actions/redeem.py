@@ -21,12 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cunxin.accounts.permissions import Perm
 from cunxin.blacklist.selectors import is_blacklisted
 from cunxin.cards.identify import Customer, consume
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden
-from cunxin.core.scoping import scope_of
 from cunxin.ledger.actions import (
     LedgerError,
     TransferSpec,
@@ -46,32 +44,20 @@ from cunxin.shop.models import (
     RedemptionLine,
     RedemptionStatus,
     Shop,
-    ShopKeeper,
     StockReason,
 )
+from cunxin.shop.workflow import REDEMPTIONS, may_redeem, shop_staff
+from cunxin.shop.workflow import may_cancel as may_cancel  # the API and pages ask it here
 
 KIND_REDEEM = "shop.redeem"
 KIND_CANCEL = "shop.cancel"
 MAX_QUANTITY = 999
 MAX_LINES = 50
-REASON_MAX = 200
 
 
-def may_redeem(user: Any, shop: Shop) -> bool:
-    """A keeper of this shop (holding the keeper role in its village), or a platform admin."""
-    scope = scope_of(user, Perm.REDEEM)
-    if scope.everything:
-        return True
-    if not scope.covers_region(shop.village.code):
-        return False
-    return ShopKeeper.objects.filter(shop=shop, user_id=user.pk).exists()
-
-
-def may_cancel(user: Any, shop: Shop) -> bool:
-    """A keeper of the shop, or who manages shops in its village."""
-    return may_redeem(user, shop) or scope_of(user, Perm.MANAGE_SHOP).covers_region(
-        shop.village.code
-    )
+def may_cancel_redemption(user: Any, redemption: Redemption) -> bool:
+    """Whether the user may undo the redemption now (shop staff, on its day, once)."""
+    return REDEMPTIONS.may(user, redemption, RedemptionStatus.CANCELLED)
 
 
 def _lock_spendable(resident: Resident) -> int:
@@ -217,7 +203,7 @@ def do_redeem(
             _("可用积分不足：需要%(need)d分，现有%(have)d分。") % {"need": total, "have": balance},
         ) from None
     balance_after = Account.objects.get(pk=account_id).balance
-    redemption = Redemption.objects.create(
+    redemption = Redemption(
         shop=shop,
         resident=resident,
         client_id=client_id,
@@ -227,6 +213,7 @@ def do_redeem(
         transfer=transfer,
         created_by=acting_user,
     )
+    REDEMPTIONS.apply(redemption, RedemptionStatus.DONE, actor=acting_user)
     RedemptionLine.objects.bulk_create(
         [
             RedemptionLine(
@@ -273,23 +260,15 @@ def do_cancel_redemption(redemption: Redemption, *, reason: str, acting_user: An
         pk=redemption.pk
     )
     shop = redemption.shop
-    if not may_cancel(acting_user, shop):
-        raise Forbidden("forbidden", _("您没有权限撤销本店的兑换。"))
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise DomainError("reason_required", _("请填写撤销原因。"), field="reason")
-    if len(reason) > REASON_MAX:
-        raise DomainError("reason_too_long", _("原因不超过%d个字。") % REASON_MAX, field="reason")
+    shop_staff(acting_user, redemption)
+    reason = REDEMPTIONS.clean_reason(reason, to=RedemptionStatus.CANCELLED)
     _lock_spendable(redemption.resident)
     redemption = (
         Redemption.objects.select_for_update()
         .select_related("shop__village", "resident", "transfer")
         .get(pk=redemption.pk)
     )
-    if redemption.status != RedemptionStatus.DONE:
-        raise Conflict("already_cancelled", _("这笔兑换已经撤销过。"))
-    if timezone.localdate(redemption.created_at) != timezone.localdate():
-        raise Conflict("cancel_too_late", _("只能撤销当天的兑换。"))
+    REDEMPTIONS.check(redemption, RedemptionStatus.CANCELLED, actor=acting_user)
     lines = list(redemption.lines.order_by("goods_id"))
     goods = {
         g.pk: g
@@ -306,17 +285,20 @@ def do_cancel_redemption(redemption: Redemption, *, reason: str, acting_user: An
         )
     )
     for line in lines:
+        # The stock line's note holds the gist; the whole reason is in the redemption's history.
         _move(
-            goods[line.goods_id], line.quantity, StockReason.CANCEL, reason, acting_user, redemption
+            goods[line.goods_id],
+            line.quantity,
+            StockReason.CANCEL,
+            reason[:200],
+            acting_user,
+            redemption,
         )
-    redemption.status = RedemptionStatus.CANCELLED
     redemption.cancel_transfer = transfer
     redemption.cancelled_by = acting_user
     redemption.cancelled_at = timezone.now()
     redemption.cancel_reason = reason
-    redemption.save(
-        update_fields=["status", "cancel_transfer", "cancelled_by", "cancelled_at", "cancel_reason"]
-    )
+    REDEMPTIONS.apply(redemption, RedemptionStatus.CANCELLED, actor=acting_user, reason=reason)
     audit.record(
         acting_user,
         "shop.cancel_redemption",

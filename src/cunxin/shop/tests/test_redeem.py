@@ -21,7 +21,7 @@ from cunxin.notifications.models import Message
 from cunxin.records.standing import statement
 from cunxin.shop.actions.catalogue import GoodsData, do_add_keeper, do_create_goods, do_create_shop
 from cunxin.shop.actions.redeem import do_cancel_redemption, do_redeem
-from cunxin.shop.models import Goods, Redemption, RedemptionStatus, StockMove
+from cunxin.shop.models import Goods, Redemption, RedemptionEvent, RedemptionStatus, StockMove
 from cunxin.shop.tests.helpers import (
     OIL,
     RICE,
@@ -318,3 +318,18 @@ def test_stock_out_needs_a_reason_and_never_goes_below_zero(policy_world: World)
         do_move_stock(oil, change=1, acting_user=w.keeper_a)
     with pytest.raises(Forbidden):
         do_move_stock(oil, change=1, acting_user=w.clerk2)
+
+
+def test_a_same_day_cancel_leaves_its_history_who_when_and_why(policy_world: World) -> None:
+    w = policy_world
+    redemption = redeemed(w)
+    do_cancel_redemption(redemption, reason="拿错了", acting_user=w.keeper_a)
+    steps = list(
+        RedemptionEvent.objects.filter(redemption=redemption).values_list(
+            "from_status", "to_status", "actor", "reason"
+        )
+    )
+    assert steps == [
+        ("", RedemptionStatus.DONE, w.keeper_a.pk, ""),
+        (RedemptionStatus.DONE, RedemptionStatus.CANCELLED, w.keeper_a.pk, "拿错了"),
+    ]

@@ -25,7 +25,13 @@ from cunxin.core.http import requires
 from cunxin.core.scoping import scope_of
 from cunxin.records.standing import PolicyCache
 from cunxin.shop import selectors
-from cunxin.shop.actions.redeem import check_customer, do_cancel_redemption, do_redeem, may_cancel
+from cunxin.shop.actions.redeem import (
+    check_customer,
+    do_cancel_redemption,
+    do_redeem,
+    may_cancel,
+    may_cancel_redemption,
+)
 from cunxin.shop.forms import CancelForm, CardForm, CodeForm
 from cunxin.shop.models import Redemption, RedemptionStatus, Shop
 from cunxin.shop.receipts import customer_view, receipt
@@ -127,9 +133,7 @@ def receipt_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "r": receipt(redemption),
             "redemption": redemption,
-            "can_cancel": redemption.status == RedemptionStatus.DONE
-            and timezone.localdate(redemption.created_at) == timezone.localdate()
-            and may_cancel(request.user, redemption.shop),
+            "can_cancel": may_cancel_redemption(request.user, redemption),
             "cancel_form": CancelForm(),
         },
     )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError
-from cunxin.core.scoping import require
+from cunxin.core.scoping import require, scope_of
 from cunxin.notifications.actions import Note, notify
 from cunxin.regions.models import Region
 from cunxin.volunteering import workflow
@@ -36,6 +36,7 @@ from cunxin.volunteering.models import (
     SignUpStatus,
     Team,
 )
+from cunxin.volunteering.workflow import ACTIVITIES
 
 TITLE_MAX = 80
 PLACE_MAX = 120
@@ -227,7 +228,8 @@ def _live_counts(activity: Activity) -> dict[int, dict[str, int]]:
 def do_create_activity(data: ActivityData, *, acting_user: Any) -> Activity:
     """Draft an activity with its positions; nobody sees it until it is published."""
     values, positions = _check(data, acting_user)
-    activity = Activity.objects.create(created_by=acting_user, **values)
+    activity = Activity(created_by=acting_user, **values)
+    ACTIVITIES.apply(activity, ActivityStatus.DRAFT, actor=acting_user)
     for order, p in enumerate(positions):
         Position.objects.create(
             activity=activity,
@@ -256,6 +258,13 @@ def _tell_everyone(activity: Activity, kind: str, text: str) -> None:
         "resident_id", flat=True
     )
     notify(Note(kind=kind, resident_id=r, text=text, link=link) for r in residents)
+
+
+def may_edit_activity(user: Any, activity: Activity) -> bool:
+    """Whether the user may change the activity: an organiser of its region, while it is open."""
+    return activity.status in workflow.OPEN and scope_of(
+        user, Perm.MANAGE_ACTIVITIES
+    ).covers_region(activity.region.code)
 
 
 @transaction.atomic
@@ -349,17 +358,28 @@ def do_edit_activity(activity: Activity, data: ActivityData, *, acting_user: Any
     return activity
 
 
+def may_publish_activity(user: Any, activity: Activity) -> bool:
+    """Whether the user may open the drafted activity for sign-up now."""
+    return ACTIVITIES.may(user, activity, ActivityStatus.PUBLISHED)
+
+
+def may_cancel_activity(user: Any, activity: Activity) -> bool:
+    """Whether the user may call the activity off (it is not over yet)."""
+    return ACTIVITIES.may(user, activity, ActivityStatus.CANCELLED)
+
+
 @transaction.atomic
 def do_publish_activity(activity: Activity, *, acting_user: Any) -> Activity:
     """Open a drafted activity for sign-up."""
     activity = lock(activity)
     require(acting_user, Perm.MANAGE_ACTIVITIES, activity.region.code)
-    workflow.check(activity, ActivityStatus.PUBLISHED)
-    if not activity.positions.exists():
-        raise DomainError("positions_required", _("请至少设置一个岗位。"), field="positions")
-    activity.status = ActivityStatus.PUBLISHED
     activity.published_at = timezone.now()
-    activity.save(update_fields=["status", "published_at", "updated_at"])
+    ACTIVITIES.apply(
+        activity,
+        ActivityStatus.PUBLISHED,
+        actor=acting_user,
+        fields=["published_at", "updated_at"],
+    )
     audit.record(
         acting_user,
         "volunteering.publish_activity",
@@ -373,21 +393,24 @@ def do_publish_activity(activity: Activity, *, acting_user: Any) -> Activity:
 @transaction.atomic
 def do_cancel_activity(activity: Activity, *, reason: str, acting_user: Any) -> Activity:
     """Call an activity off, with a reason everyone signed up or waiting is told."""
-    reason = reason.strip()
-    if len(reason) < 2:
-        raise DomainError("reason_required", _("请填写取消原因。"), field="reason")
+    reason = ACTIVITIES.clean_reason(reason, to=ActivityStatus.CANCELLED)
     activity = lock(activity)
     require(acting_user, Perm.MANAGE_ACTIVITIES, activity.region.code)
-    workflow.check(activity, ActivityStatus.CANCELLED)
+    ACTIVITIES.check(activity, ActivityStatus.CANCELLED, actor=acting_user)
     if SignUp.objects.filter(activity=activity, check_in_at__isnull=False).exists():
         raise Conflict(
             "already_attended",
             _("已有人签到，活动不能取消；请在活动结束后点“结束活动”。"),
         )
-    activity.status = ActivityStatus.CANCELLED
     activity.cancelled_at = timezone.now()
-    activity.cancel_reason = reason[:200]
-    activity.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+    activity.cancel_reason = reason
+    ACTIVITIES.apply(
+        activity,
+        ActivityStatus.CANCELLED,
+        actor=acting_user,
+        reason=reason,
+        fields=["cancelled_at", "cancel_reason", "updated_at"],
+    )
     audit.record(
         acting_user,
         "volunteering.cancel_activity",

@@ -33,9 +33,9 @@ from cunxin.notifications.actions import Note, notify
 from cunxin.records.actions.collect import do_collect
 from cunxin.records.actions.review import approve_by_policy
 from cunxin.records.models import Record, Status
-from cunxin.volunteering import workflow
 from cunxin.volunteering.actions.signups import lock
 from cunxin.volunteering.models import Activity, ActivityStatus, SignUp, SignUpStatus
+from cunxin.volunteering.workflow import ACTIVITIES
 
 RECORD_NAMESPACE = uuid.UUID("3b0e5f5c-7a0d-4a55-9f5e-8c3d2b1a6e10")
 
@@ -63,14 +63,17 @@ def _note(activity: Activity) -> str:
     }
 
 
+def may_complete_activity(user: Any, activity: Activity) -> bool:
+    """Whether the user may close the activity (again) and make the records of its hours."""
+    return ACTIVITIES.may(user, activity, ActivityStatus.COMPLETED)
+
+
 @transaction.atomic
 def do_complete_activity(activity: Activity, *, acting_user: Any) -> Completion:
     """Close the activity and turn each attendee's hours into a reward record (once)."""
     activity = lock(activity)
     require(acting_user, Perm.MANAGE_ACTIVITIES, activity.region.code)
-    workflow.check(activity, ActivityStatus.COMPLETED)
-    if timezone.now() < activity.starts_at:
-        raise DomainError("not_started", _("活动还没有开始，不能结束。"))
+    ACTIVITIES.check(activity, ActivityStatus.COMPLETED, actor=acting_user)
     attendees = list(
         SignUp.objects.filter(activity=activity, check_in_at__isnull=False)
         .select_related("resident", "resident__village", "position")
@@ -84,10 +87,14 @@ def do_complete_activity(activity: Activity, *, acting_user: Any) -> Completion:
             % {"n": len(still_in), "names": "、".join(still_in[:10])},
         )
     if activity.status != ActivityStatus.COMPLETED:
-        activity.status = ActivityStatus.COMPLETED
         activity.completed_at = timezone.now()
         activity.completed_by = acting_user
-        activity.save(update_fields=["status", "completed_at", "completed_by", "updated_at"])
+        ACTIVITIES.apply(
+            activity,
+            ActivityStatus.COMPLETED,
+            actor=acting_user,
+            fields=["completed_at", "completed_by", "updated_at"],
+        )
         audit.record(
             acting_user,
             "volunteering.complete_activity",

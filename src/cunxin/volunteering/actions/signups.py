@@ -19,6 +19,7 @@ from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden
 from cunxin.core.scoping import require, scope_of
+from cunxin.core.workflow import passes
 from cunxin.notifications.actions import Note, notify
 from cunxin.people.models import Resident, ResidentStatus
 from cunxin.volunteering import workflow
@@ -127,6 +128,39 @@ def _choose_position(activity: Activity, position: Position | None) -> Position:
     return next((p for p in positions if _taken(p) < p.quota), positions[0])
 
 
+def check_sign_up(user: Any, activity: Activity, resident: Resident) -> None:
+    """Refuse a sign-up unless the user acts for the villager, the activity is published and
+    open to their village, they are on the roll, the deadline (which an organiser may pass)
+    has not passed, and they are not signed up already."""
+    check_acts_for(user, Perm.SIGN_UP, resident)
+    if activity.status == ActivityStatus.DRAFT:
+        raise Conflict("not_published", _("活动尚未发布，还不能报名。"))
+    workflow.check_open(activity)
+    if not open_to(activity, resident):
+        raise Forbidden(
+            "other_village",
+            _("本活动只面向%s的村民。") % activity.region.name,
+        )
+    if resident.status != ResidentStatus.ACTIVE:
+        raise DomainError("resident_inactive", _("%s 已不在册。") % resident.name)
+    organiser = scope_of(user, Perm.MANAGE_ACTIVITIES).covers_region(activity.region.code)
+    if timezone.now() > activity.sign_up_deadline and not organiser:
+        raise DomainError(
+            "deadline_passed",
+            _("报名已于%s截止。")
+            % timezone.localtime(activity.sign_up_deadline).strftime("%Y-%m-%d %H:%M"),
+        )
+    if SignUp.objects.filter(
+        activity=activity, resident=resident, status__in=LIVE_SIGN_UPS
+    ).exists():
+        raise Conflict("already_signed_up", _("%s 已报名本活动。") % resident.name)
+
+
+def may_sign_up(user: Any, activity: Activity, resident: Resident) -> bool:
+    """Whether the user may sign the villager up for the activity now."""
+    return passes(check_sign_up, user, activity, resident)
+
+
 @transaction.atomic
 def do_sign_up(
     activity: Activity,
@@ -141,29 +175,8 @@ def do_sign_up(
     village. The sign-up deadline holds for them; the organiser may still add someone after it.
     """
     activity = lock(activity)
-    check_acts_for(acting_user, Perm.SIGN_UP, resident)
-    if activity.status == ActivityStatus.DRAFT:
-        raise Conflict("not_published", _("活动尚未发布，还不能报名。"))
-    workflow.check_open(activity)
-    if not open_to(activity, resident):
-        raise Forbidden(
-            "other_village",
-            _("本活动只面向%s的村民。") % activity.region.name,
-        )
-    if resident.status != ResidentStatus.ACTIVE:
-        raise DomainError("resident_inactive", _("%s 已不在册。") % resident.name)
+    check_sign_up(acting_user, activity, resident)
     now = timezone.now()
-    organiser = scope_of(acting_user, Perm.MANAGE_ACTIVITIES).covers_region(activity.region.code)
-    if now > activity.sign_up_deadline and not organiser:
-        raise DomainError(
-            "deadline_passed",
-            _("报名已于%s截止。")
-            % timezone.localtime(activity.sign_up_deadline).strftime("%Y-%m-%d %H:%M"),
-        )
-    if SignUp.objects.filter(
-        activity=activity, resident=resident, status__in=LIVE_SIGN_UPS
-    ).exists():
-        raise Conflict("already_signed_up", _("%s 已报名本活动。") % resident.name)
     chosen = _choose_position(activity, position)
     status = SignUpStatus.SIGNED_UP if _taken(chosen) < chosen.quota else SignUpStatus.WAITLISTED
     sign_up = SignUp.objects.create(
@@ -217,11 +230,10 @@ def _lock_sign_up(sign_up: SignUp) -> tuple[Activity, SignUp]:
     return activity, locked
 
 
-@transaction.atomic
-def do_withdraw(sign_up: SignUp, *, acting_user: Any) -> SignUp:
-    """Take back a sign-up before the activity starts; the place goes to the first waiting."""
-    activity, sign_up = _lock_sign_up(sign_up)
-    check_acts_for(acting_user, Perm.SIGN_UP, sign_up.resident)
+def check_withdraw(user: Any, activity: Activity, sign_up: SignUp) -> None:
+    """Refuse to take a sign-up back unless the user acts for the villager, the activity is
+    still open and has not started, and they have not checked in or withdrawn already."""
+    check_acts_for(user, Perm.SIGN_UP, sign_up.resident)
     workflow.check_open(activity)
     if sign_up.status == SignUpStatus.WITHDRAWN:
         raise Conflict("already_withdrawn", _("已经退出了本活动。"))
@@ -229,6 +241,18 @@ def do_withdraw(sign_up: SignUp, *, acting_user: Any) -> SignUp:
         raise Conflict("already_checked_in", _("已签到，不能退出。"))
     if timezone.now() >= activity.starts_at:
         raise DomainError("activity_started", _("活动已开始，不能再退出；请联系组织者。"))
+
+
+def may_withdraw(user: Any, activity: Activity, sign_up: SignUp) -> bool:
+    """Whether the user may take the sign-up back now."""
+    return passes(check_withdraw, user, activity, sign_up)
+
+
+@transaction.atomic
+def do_withdraw(sign_up: SignUp, *, acting_user: Any) -> SignUp:
+    """Take back a sign-up before the activity starts; the place goes to the first waiting."""
+    activity, sign_up = _lock_sign_up(sign_up)
+    check_withdraw(acting_user, activity, sign_up)
     held_place = sign_up.status == SignUpStatus.SIGNED_UP
     before = sign_up.status
     sign_up.status = SignUpStatus.WITHDRAWN

@@ -22,13 +22,17 @@ from cunxin.volunteering.actions.activities import (
     do_create_activity,
     do_edit_activity,
     do_publish_activity,
+    may_cancel_activity,
+    may_edit_activity,
+    may_publish_activity,
 )
-from cunxin.volunteering.actions.completion import do_complete_activity
+from cunxin.volunteering.actions.completion import do_complete_activity, may_complete_activity
 from cunxin.volunteering.actions.signups import (
     do_move_sign_up,
     do_sign_up,
     do_withdraw,
-    open_to,
+    may_sign_up,
+    may_withdraw,
     waiting_rank,
 )
 from cunxin.volunteering.forms import (
@@ -49,8 +53,7 @@ from cunxin.volunteering.models import (
     SignUpStatus,
 )
 from cunxin.volunteering.views.common import act, managed_activity, tabs, visible_activity
-
-OPEN = (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED)
+from cunxin.volunteering.workflow import OPEN
 
 
 @requires(Perm.VIEW_VOLUNTEERING, regions=False)
@@ -91,6 +94,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     activity = visible_activity(request, pk)
     resident_id = getattr(user, "resident_id", None)
+    resident = getattr(user, "resident", None) if resident_id is not None else None
     mine = selectors.live_sign_up(activity, resident_id)
     now = timezone.now()
     return render(
@@ -101,17 +105,12 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": selectors.position_lines(activity),
             "mine": mine,
             "rank": _rank(mine),
-            "can_sign_up": (
-                resident_id is not None
-                and mine is None
-                and activity.status == ActivityStatus.PUBLISHED
-                and now <= activity.sign_up_deadline
-                and _open_to_user(user, activity)
-            ),
-            "can_withdraw": mine is not None
-            and mine.check_in_at is None
-            and activity.status in OPEN
-            and now < activity.starts_at,
+            "can_sign_up": resident is not None and may_sign_up(user, activity, resident),
+            "can_withdraw": mine is not None and may_withdraw(user, activity, mine),
+            "can_edit": may_edit_activity(user, activity),
+            "can_publish": may_publish_activity(user, activity),
+            "can_complete": may_complete_activity(user, activity),
+            "can_cancel": may_cancel_activity(user, activity),
             "deadline_passed": now > activity.sign_up_deadline,
             "manage": selectors.covers(user, Perm.MANAGE_ACTIVITIES, activity.region),
             "check_in": selectors.overlaps(user, Perm.CHECK_IN, activity.region),
@@ -127,11 +126,6 @@ def _rank(sign_up: SignUp | None) -> int:
     if sign_up is None or sign_up.status != SignUpStatus.WAITLISTED:
         return 0
     return waiting_rank(sign_up)
-
-
-def _open_to_user(user: Any, activity: Activity) -> bool:
-    resident = getattr(user, "resident", None)
-    return resident is not None and open_to(activity, resident)
 
 
 # --- the organiser's form ----------------------------------------------------------------------
@@ -283,6 +277,7 @@ def signups(request: HttpRequest, pk: int) -> HttpResponse:
             "withdrawn": [s for s in rows if s.status == SignUpStatus.WITHDRAWN],
             "positions": list(activity.positions.order_by("order", "pk")),
             "open": activity.status in OPEN,
+            "can_complete": may_complete_activity(request.user, activity),
         },
     )
 
