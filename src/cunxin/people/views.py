@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -169,22 +168,15 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     row_errors = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.ROSTER_MAX_BYTES:
-            form.add_error("file", _("文件太大，请分批导入。"))
-        else:
-            content = upload.read()
-            try:
-                result = actions.do_import_roster(
-                    content,
-                    upload.name,
-                    acting_user=request.user,
-                    dry_run=form.cleaned_data["dry_run"],
-                )
-            except RosterInvalid as exc:
-                row_errors = exc.errors
-                form.add_error(None, str(exc))
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else "file", str(exc))
+        try:
+            result = actions.do_import_roster(
+                upload, upload.name, acting_user=request.user, dry_run=form.cleaned_data["dry_run"]
+            )
+        except RosterInvalid as exc:
+            row_errors = exc.errors
+            form.add_error(None, str(exc))
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else "file", str(exc))
     return render(
         request, "people/import.html", {"form": form, "result": result, "row_errors": row_errors}
     )

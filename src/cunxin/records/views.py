@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -216,21 +215,15 @@ def record_import(request: HttpRequest) -> HttpResponse:
     row_errors = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.ROSTER_MAX_BYTES:
-            form.add_error("file", _("文件太大，请分批导入。"))
-        else:
-            try:
-                result = do_import_records(
-                    upload.read(),
-                    upload.name,
-                    acting_user=request.user,
-                    dry_run=form.cleaned_data["dry_run"],
-                )
-            except RecordsInvalid as exc:
-                row_errors = exc.errors
-                form.add_error(None, str(exc))
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else "file", str(exc))
+        try:
+            result = do_import_records(
+                upload, upload.name, acting_user=request.user, dry_run=form.cleaned_data["dry_run"]
+            )
+        except RecordsInvalid as exc:
+            row_errors = exc.errors
+            form.add_error(None, str(exc))
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else "file", str(exc))
     return render(
         request,
         "records/import.html",

@@ -15,14 +15,16 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit, pii
+from cunxin.core.cleaning import check_text, read_upload
 from cunxin.core.errors import DomainError
 from cunxin.core.scoping import PREFIX_LENGTHS, require
 from cunxin.people import idnumber
@@ -30,7 +32,7 @@ from cunxin.people.models import Resident
 from cunxin.people.names import normalize_name
 from cunxin.people.roster import RowError
 from cunxin.people.spreadsheets import cell_text, find_table, read_rows
-from cunxin.records.actions.collect import do_collect, parse_quantity
+from cunxin.records.actions.collect import MAX_NOTE, do_collect, parse_quantity
 from cunxin.records.models import Record, Status
 from cunxin.regions.models import Level, Region
 
@@ -226,6 +228,8 @@ def _read(
     for key, parse in (
         ("quantity", lambda v: parse_quantity(cell_text(v))),
         ("behaviour_date", parse_date),
+        # A note too long is refused with its row, never cut.
+        ("note", lambda v: check_text(cell_text(v), field="note", max_length=MAX_NOTE)),
     ):
         try:
             values[key] = parse(cells.get(key))
@@ -252,7 +256,7 @@ def _read(
         item_code=item_code,
         quantity=values["quantity"],
         day=values["behaviour_date"],
-        note=cell_text(cells.get("note"))[:2000],
+        note=values["note"],
     )
 
 
@@ -290,11 +294,13 @@ def _twin(row: _Row, seen: dict[tuple[Any, ...], int], client_id: uuid.UUID) -> 
 
 
 def do_import_records(
-    content: bytes, filename: str, *, acting_user: Any, dry_run: bool = False
+    content: bytes | IO[bytes], filename: str, *, acting_user: Any, dry_run: bool = False
 ) -> RecordImportResult:
     """Import records from a spreadsheet all or nothing; raises RecordsInvalid with every bad
-    row. A dry run checks every row (scoring included) and keeps nothing."""
+    row. A dry run checks every row (scoring included) and keeps nothing. An upload larger
+    than ROSTER_MAX_BYTES is refused unread."""
     require(acting_user, Perm.COLLECT_RECORDS)
+    content = read_upload(content, max_bytes=settings.ROSTER_MAX_BYTES)
     try:
         return _import(content, filename, acting_user, dry_run)
     except _DryRun as done:
