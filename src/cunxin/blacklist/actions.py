@@ -26,11 +26,12 @@ from cunxin.blacklist.models import (
     RepairStatus,
 )
 from cunxin.core import audit
+from cunxin.core.cleaning import check_text
 from cunxin.core.errors import Conflict, DomainError, Forbidden
 from cunxin.core.scoping import require, scope_of
 from cunxin.notifications.actions import Note, notify
 from cunxin.people.models import Resident
-from cunxin.records.evidence import check_photo
+from cunxin.records.evidence import PhotoSource, check_photo
 
 REASON_MIN = 4
 RESTRICTION_MAX_LENGTH = 40
@@ -38,6 +39,8 @@ RESTRICTIONS_MAX = 10
 # A listing lasts at most five years (the longest downgrade in the Weihai rules).
 LISTING_MAX_DAYS = 5 * 366
 HOURS_MAX = Decimal(10000)
+REASON_MAX = 2000
+TEXT_MAX = 4000
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -48,12 +51,12 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def _reason(reason: str, field: str = "reason") -> str:
-    reason = reason.strip()
+    reason = check_text(reason.strip(), field=field, max_length=REASON_MAX, label=_("理由"))
     if len(reason) < REASON_MIN:
         raise DomainError(
             "reason_required", _("请写明理由（至少%d个字）。") % REASON_MIN, field=field
         )
-    return reason[:2000]
+    return reason
 
 
 def clean_restrictions(items: list[str]) -> list[str]:
@@ -259,7 +262,7 @@ def do_apply_repair(
     volunteer_hours: Decimal | int | str,
     commitment_signed: bool,
     text: str,
-    commitment_file: tuple[str, bytes] | None = None,
+    commitment_file: tuple[str, PhotoSource] | None = None,
     acting_user: Any,
 ) -> RepairApplication:
     """A listed villager applies for credit repair with evidence of good conduct, once the
@@ -287,7 +290,7 @@ def do_apply_repair(
         raise DomainError(
             "commitment_required", _("请先签署信用承诺书。"), field="commitment_signed"
         )
-    text = text.strip()
+    text = check_text(text.strip(), field="text", max_length=TEXT_MAX, label=_("修复说明"))
     if len(text) < 10:
         raise DomainError(
             "text_required", _("请写明列入黑名单以来的表现（至少10个字）。"), field="text"
@@ -295,16 +298,13 @@ def do_apply_repair(
     photo = None
     if commitment_file is not None:
         name, content = commitment_file
-        try:
-            photo = check_photo(content, name)
-        except DomainError as exc:
-            raise DomainError(exc.code, str(exc), field="commitment_file") from None
+        photo = check_photo(content, name, field="commitment_file")
     application = RepairApplication(
         case=case,
         applicant=acting_user,
         volunteer_hours=hours,
         commitment_signed=True,
-        text=text[:4000],
+        text=text,
     )
     if photo is not None:
         upload = photo.as_file()
@@ -355,7 +355,11 @@ def do_rule_repair(
     require(acting_user, Perm.MANAGE_BLACKLIST, case.village.code)
     if application.status != RepairStatus.PENDING:
         raise Conflict("repair_ruled", _("这份信用修复申请已经评审过了。"))
-    reason = (reason.strip()[:2000] or _("同意信用修复")) if approve else _reason(reason)
+    reason = (
+        (check_text(reason.strip(), field="reason", max_length=REASON_MAX) or _("同意信用修复"))
+        if approve
+        else _reason(reason)
+    )
     application.status = RepairStatus.APPROVED if approve else RepairStatus.REFUSED
     application.ruled_by = acting_user
     application.ruled_at = timezone.now()

@@ -16,10 +16,18 @@ import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from annotated_types import Interval
+from pydantic import AfterValidator, AllowInfNan, BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from cunxin.core.cleaning import MAX_ID, MAX_INT, MIN_INT, PLAIN_DECIMAL, text_problem
+from cunxin.core.cleaning import (
+    MAX_ID,
+    MAX_INT,
+    MIN_INT,
+    PLAIN_DECIMAL,
+    decimal_places,
+    text_problem,
+)
 
 
 def _storable(value: str) -> str:
@@ -42,16 +50,19 @@ Reason = Annotated[str, StringConstraints(max_length=400), _STORABLE]
 """A reason that is kept in a history row."""
 Note = Annotated[str, StringConstraints(max_length=2000), _STORABLE]
 """Free text: a note, an objection, a ruling, a description."""
+LongNote = Annotated[str, StringConstraints(max_length=4000), _STORABLE]
+"""A longer account: what a villager has done to repair their credit."""
 Search = Annotated[str, StringConstraints(max_length=100), _STORABLE]
 """What a person types into a search box."""
 Secret = Annotated[str, StringConstraints(max_length=128), _STORABLE]
 """A password or a token."""
 
 # Whole numbers. A bare ``int`` would accept 10**30 and the database would fail on it.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Int = Annotated[int, Field(ge=MIN_INT, le=MAX_INT)]
-Count = Annotated[int, Field(ge=0, le=MAX_INT)]
-Year = Annotated[int, Field(ge=2000, le=2100)]
+# (annotated_types, not pydantic's Field: a Field inside a type would drop a parameter's default.)
+Id = Annotated[int, Interval(ge=1, le=MAX_ID)]
+Int = Annotated[int, Interval(ge=MIN_INT, le=MAX_INT)]
+Count = Annotated[int, Interval(ge=0, le=MAX_INT)]
+Year = Annotated[int, Interval(ge=2000, le=2100)]
 
 # Calendar values inside the range where adding a notice period or a validity of years cannot
 # overflow Python's dates (year 1 and year 9999 both make a 500 one step later).
@@ -70,6 +81,12 @@ Day = Annotated[datetime.date, AfterValidator(_in_calendar)]
 Moment = Annotated[datetime.datetime, AfterValidator(_in_calendar)]
 
 
+def _hours(value: Decimal) -> Decimal:
+    if decimal_places(value) > 1:
+        raise PydanticCustomError("decimal_max_places", "too many places", {"decimal_places": 1})
+    return value
+
+
 def _plain_number(value: object) -> object:
     """A decimal as text must be written plainly; exponent form and NaN are refused."""
     if isinstance(value, float):
@@ -81,5 +98,11 @@ def _plain_number(value: object) -> object:
 
 _PLAIN = BeforeValidator(_plain_number)
 
-Hours = Annotated[Decimal, _PLAIN, Field(max_digits=5, decimal_places=1, ge=0, allow_inf_nan=False)]
+Hours = Annotated[
+    Decimal,
+    _PLAIN,
+    Interval(ge=0, le=Decimal("9999.9")),
+    AllowInfNan(False),
+    AfterValidator(_hours),
+]
 """Hours of volunteering: 0 to 9999.9, one decimal, written plainly."""

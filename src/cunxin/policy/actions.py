@@ -103,7 +103,7 @@ def _check_types(values: dict[str, Any]) -> None:
         if not fits:
             raise DomainError(
                 f"{key}_invalid",
-                _("“%(label)s”的值不对。") % {"label": column.verbose_name},
+                _("“%(label)s”的值不对。") % {"label": getattr(column, "verbose_name", key)},
                 field=key,
             )
 

@@ -6,11 +6,8 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from cunxin.core.errors import DomainError
-from cunxin.records.evidence import MAX_BYTES, MAX_FILES
 from cunxin.records.models import ObjectionStatus
 
 _TEXT = {"class": "weui-input"}
@@ -78,25 +75,6 @@ class CollectForm(forms.Form):
         if not self.item_code:
             self.add_error(None, _("请选择行为。"))
         return data
-
-
-def read_photos(files: list[UploadedFile]) -> list[tuple[str, bytes]]:
-    """The uploaded photos as (name, content); too many or too big ones are refused unread."""
-    if len(files) > MAX_FILES:
-        raise DomainError(
-            "photos_too_many", _("每条记录最多%d张照片。") % MAX_FILES, field="photos"
-        )
-    photos = []
-    for upload in files:
-        if (upload.size or 0) > MAX_BYTES:
-            raise DomainError(
-                "photo_too_large",
-                _("照片“%(name)s”超过%(mb)dMB，请压缩后再传。")
-                % {"name": upload.name, "mb": MAX_BYTES // 1024 // 1024},
-                field="photos",
-            )
-        photos.append((upload.name or "photo", upload.read()))
-    return photos
 
 
 def new_client_id() -> uuid.UUID:

@@ -27,6 +27,7 @@ from cunxin.records.actions.collect import do_collect, do_collect_team, parse_qu
 from cunxin.records.actions.imports import RecordsInvalid, do_import_records
 from cunxin.records.actions.notices import do_object, do_publish_notice, do_rule_objection
 from cunxin.records.actions.review import do_approve, do_reject, do_request_reversal
+from cunxin.records.evidence import uploads
 from cunxin.records.forms import (
     CollectForm,
     ObjectionForm,
@@ -35,7 +36,6 @@ from cunxin.records.forms import (
     ReviewForm,
     RulingForm,
     new_client_id,
-    read_photos,
 )
 from cunxin.records.models import Evidence, ObjectionStatus, Record, Status
 
@@ -135,7 +135,7 @@ def _save(request: HttpRequest, form: CollectForm, team: bool) -> list[Record] |
             "quantity": parse_quantity(data["quantity"]),
             "behaviour_date": data["behaviour_date"],
             "note": data["note"],
-            "photos": read_photos(request.FILES.getlist("photos")),
+            "photos": uploads(request.FILES.getlist("photos")),
             "acting_user": request.user,
         }
         if team:
@@ -301,15 +301,20 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Perm.VIEW_RECORDS, regions=False)
 def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
-    """An evidence photo, to whoever may see its record (never a public URL)."""
+    """An evidence photo, to whoever may see its record (never a public URL); ``?size=thumb``
+    answers its small JPEG (the photo itself where none was made)."""
     evidence = get_object_or_404(
         Evidence.objects.filter(
             record__in=Record.objects.restrict(request.user, Perm.VIEW_RECORDS)
         ),
         pk=pk,
     )
-    with evidence.file.open("rb") as stored:
-        response = HttpResponse(stored.read(), content_type=evidence.content_type)
+    thumb = request.GET.get("size") == "thumb" and bool(evidence.thumbnail)
+    stored_file = evidence.thumbnail if thumb else evidence.file
+    with stored_file.open("rb") as stored:
+        response = HttpResponse(
+            stored.read(), content_type="image/jpeg" if thumb else evidence.content_type
+        )
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -199,7 +199,7 @@ def upload_photo(request: HttpRequest, goods_id: int, photo: File[UploadedFile])
             monthly_limit=goods.monthly_limit,
             active=goods.active,
         ),
-        photo=(photo.name or "", photo.read()),
+        photo=(photo.name or "", photo),
         acting_user=request.user,
     )
     return schemas.goods_out(goods)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.records.evidence import PhotoSource
 from cunxin.regions.models import Region
 from cunxin.shop.actions.catalogue import GoodsData
 
@@ -64,11 +65,12 @@ class GoodsForm(forms.Form):
             name=d["name"], price=d["price"], monthly_limit=d["monthly_limit"], active=d["active"]
         )
 
-    def photo_out(self) -> tuple[str, bytes] | None:
+    def photo_out(self) -> tuple[str, PhotoSource] | None:
         upload = self.cleaned_data.get("photo")
         if not upload:
             return None
-        return (upload.name or "", upload.read())
+        # The action checks its size before reading it.
+        return (upload.name or "", upload)
 
 
 class NewGoodsForm(GoodsForm):

@@ -22,7 +22,7 @@ from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
 from cunxin.people.models import Resident
 from cunxin.records import scoring
-from cunxin.records.evidence import Photo, check_photos
+from cunxin.records.evidence import Photo, PhotoSource, check_photos
 from cunxin.records.models import Evidence, Record, RecordEvent, Status
 
 TEAM_NAMESPACE = uuid.UUID("6f1c1d2e-8a37-4c0b-9d55-3d1f4f1b2c00")
@@ -87,7 +87,7 @@ def do_collect(
     quantity: Decimal,
     behaviour_date: datetime.date,
     note: str = "",
-    photos: Sequence[tuple[str, bytes]] = (),
+    photos: Sequence[tuple[str, PhotoSource] | Photo] = (),
     acting_user: Any,
 ) -> Record:
     """Record one behaviour of one villager; the same client id returns the first record."""
@@ -145,8 +145,11 @@ def _create(
         Evidence.objects.create(
             record=record,
             file=photo.as_file(),
+            thumbnail=photo.thumbnail_file(),
             content_type=photo.content_type,
             size=len(photo.content),
+            width=photo.width,
+            height=photo.height,
             sha256=photo.sha256,
             uploaded_by=acting_user,
         )
@@ -179,7 +182,7 @@ def do_collect_team(
     quantity: Decimal,
     behaviour_date: datetime.date,
     note: str = "",
-    photos: Sequence[tuple[str, bytes]] = (),
+    photos: Sequence[tuple[str, PhotoSource] | Photo] = (),
     acting_user: Any,
 ) -> list[Record]:
     """The same behaviour for many villagers (a whole team): all are recorded, or none."""
@@ -193,6 +196,8 @@ def do_collect_team(
         )
     if len({r.pk for r in residents}) != len(residents):
         raise DomainError("team_repeated", _("同一位村民选了两次。"), field="residents")
+    # Read and decode the photos once; each villager's record stores the same ones.
+    checked = check_photos(list(photos))
     records = []
     for resident in residents:
         records.append(
@@ -203,7 +208,7 @@ def do_collect_team(
                 quantity=quantity,
                 behaviour_date=behaviour_date,
                 note=note,
-                photos=photos,
+                photos=checked,
                 acting_user=acting_user,
             )
         )

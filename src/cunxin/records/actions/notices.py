@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from cunxin.accounts.models import RoleAssignment
 from cunxin.accounts.permissions import Perm, Role
 from cunxin.core import audit
+from cunxin.core.cleaning import check_text
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
 from cunxin.ledger.models import ChainHead
@@ -93,7 +94,7 @@ def _in_period(record: Record, now: datetime.datetime) -> Notice:
 @transaction.atomic
 def do_object(record: Record, *, reason: str, acting_user: Any) -> Objection:
     """A villager of the village objects to one line of its notice, with a reason."""
-    reason = reason.strip()
+    reason = check_text(reason.strip(), field="reason", max_length=2000, label=_("异议理由"))
     if len(reason) < 4:
         raise DomainError("reason_required", _("请写明异议理由（至少4个字）。"), field="reason")
     record = (
@@ -114,7 +115,7 @@ def do_object(record: Record, *, reason: str, acting_user: Any) -> Objection:
             % {"outcome": earlier.get_status_display(), "ruling": earlier.ruling},
         )
     notice = _in_period(record, timezone.now())
-    objection = Objection.objects.create(record=record, objector=acting_user, reason=reason[:2000])
+    objection = Objection.objects.create(record=record, objector=acting_user, reason=reason)
     if record.status == Status.IN_NOTICE:
         workflow.transition([record], Status.DISPUTED, actor=acting_user, reason=reason)
     audit.record(
@@ -141,7 +142,7 @@ def do_rule_objection(
     objection: Objection, *, upheld: bool, ruling: str, acting_user: Any
 ) -> Objection:
     """Uphold (the record is cancelled) or dismiss (it stands) with a reason the objector sees."""
-    ruling = ruling.strip()
+    ruling = check_text(ruling.strip(), field="ruling", max_length=2000, label=_("处理意见"))
     if not ruling:
         raise DomainError("reason_required", _("请填写处理意见，异议人会看到。"), field="ruling")
     objection = (
@@ -159,7 +160,7 @@ def do_rule_objection(
         raise Conflict("objection_ruled", _("这条异议已经处理过了。"))
     now = timezone.now()
     objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
-    objection.ruling, objection.ruled_by, objection.ruled_at = ruling[:2000], acting_user, now
+    objection.ruling, objection.ruled_by, objection.ruled_at = ruling, acting_user, now
     objection.save()
     others = Objection.objects.filter(record=record, status=ObjectionStatus.OPEN).exclude(
         pk=objection.pk
@@ -167,7 +168,7 @@ def do_rule_objection(
     if upheld:
         # One upheld objection settles the line: the rest are closed with the same ruling.
         others.update(
-            status=ObjectionStatus.UPHELD, ruling=ruling[:2000], ruled_by=acting_user, ruled_at=now
+            status=ObjectionStatus.UPHELD, ruling=ruling, ruled_by=acting_user, ruled_at=now
         )
         workflow.transition([record], Status.CANCELLED, actor=acting_user, reason=ruling)
     elif not others.exists():

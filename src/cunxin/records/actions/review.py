@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
+from cunxin.core.cleaning import check_text
 from cunxin.core.errors import Conflict, DomainError, Forbidden
 from cunxin.core.scoping import require
 from cunxin.notifications.actions import Note, notify
@@ -144,14 +145,14 @@ def approve_by_policy(
 @transaction.atomic
 def do_reject(record_ids: Sequence[int], *, reason: str, acting_user: Any) -> list[Record]:
     """Reject records (all or none); the reason is required and shown to the villager."""
-    reason = reason.strip()
+    reason = check_text(reason.strip(), field="reason", max_length=200, label=_("不通过原因"))
     if not reason:
         raise DomainError("reason_required", _("不通过时必须填写原因。"), field="reason")
     records = _lock(record_ids)
     _check_reviewer(records, acting_user)
     now = timezone.now()
     for record in records:
-        record.reject_reason = reason[:200]
+        record.reject_reason = reason
         record.reviewed_at = now
     workflow.transition(
         records,
@@ -181,7 +182,8 @@ def do_reject(record_ids: Sequence[int], *, reason: str, acting_user: Any) -> li
 def do_request_reversal(record: Record, *, reason: str, acting_user: Any) -> Record:
     """Open a correction of an effective record: a reversal record that goes through the same
     review, notice and effect as any other."""
-    reason = reason.strip()
+    # The reason is the correction's note and the first line of its history: one line.
+    reason = check_text(reason.strip(), field="reason", max_length=200, label=_("更正原因"))
     if not reason:
         raise DomainError("reason_required", _("请填写更正原因。"), field="reason")
     original = _lock([record.pk])[0]
@@ -202,7 +204,7 @@ def do_request_reversal(record: Record, *, reason: str, acting_user: Any) -> Rec
         policy=original.policy,
         quantity=original.quantity,
         behaviour_date=original.behaviour_date,
-        note=reason[:2000],
+        note=reason,
         points=-original.points,
         base_points=-original.base_points,
         scoring_note=_("更正记录 #%s") % original.pk,
@@ -210,7 +212,7 @@ def do_request_reversal(record: Record, *, reason: str, acting_user: Any) -> Rec
         reverses=original,
     )
     RecordEvent.objects.create(
-        record=reversal, to_status=Status.COLLECTED, actor=acting_user, reason=reason[:200]
+        record=reversal, to_status=Status.COLLECTED, actor=acting_user, reason=reason
     )
     audit.record(
         acting_user,

@@ -26,8 +26,11 @@ router = Router(tags=["records"])
 class EvidenceOut(Schema):
     id: int
     url: str
+    thumbnail_url: str
     content_type: str
     size: int
+    width: int
+    height: int
 
 
 class RecordOut(Schema):
@@ -95,8 +98,11 @@ def _record_out(r: Record, *, staff: bool = True) -> dict[str, Any]:
             {
                 "id": e.pk,
                 "url": reverse("records:evidence", kwargs={"pk": e.pk}),
+                "thumbnail_url": reverse("records:evidence", kwargs={"pk": e.pk}) + "?size=thumb",
                 "content_type": e.content_type,
                 "size": e.size,
+                "width": e.width,
+                "height": e.height,
             }
             for e in r.evidence.all()
         ],

@@ -33,7 +33,7 @@ from cunxin.records.api.base import (
     _with_everything,
     router,
 )
-from cunxin.records.forms import read_photos
+from cunxin.records.evidence import uploads
 from cunxin.records.models import Record
 from cunxin.regions.models import Region
 
@@ -141,8 +141,8 @@ def collect_with_photos(
     resident_id: Form[Id],
     item_code: Form[Code],
     behaviour_date: Form[Day],
-    quantity: Form[Code] = "1",
-    note: Form[Note] = "",
+    quantity: Code = Form("1"),  # (Form[T] = x would drop the default of an Annotated T)
+    note: Note = Form(""),
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.COLLECT_RECORDS)
@@ -155,7 +155,7 @@ def collect_with_photos(
         quantity=parse_quantity(quantity),
         behaviour_date=behaviour_date,
         note=note,
-        photos=read_photos(list(photos or [])),
+        photos=uploads(list(photos or [])),
         acting_user=request.user,
     )
     return _collected(request, record, replayed)

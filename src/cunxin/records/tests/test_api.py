@@ -12,12 +12,13 @@ from django.test import Client
 from django.utils import timezone
 
 from cunxin.conftest import World, login
+from cunxin.core.images import sample_image
 from cunxin.records.actions.effect import take_effect_due
 from cunxin.records.models import Notice, Record, Status
 from cunxin.tests.access import upload
 
 TODAY = timezone.localdate()
-PHOTO = b"\x89PNG\r\n\x1a\n a png of the evidence"
+PHOTO = sample_image("PNG")
 
 
 @pytest.fixture(autouse=True)

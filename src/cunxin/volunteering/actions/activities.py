@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
+from cunxin.core.cleaning import check_text
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
 from cunxin.notifications.actions import Note, notify
@@ -373,7 +374,7 @@ def do_publish_activity(activity: Activity, *, acting_user: Any) -> Activity:
 @transaction.atomic
 def do_cancel_activity(activity: Activity, *, reason: str, acting_user: Any) -> Activity:
     """Call an activity off, with a reason everyone signed up or waiting is told."""
-    reason = reason.strip()
+    reason = check_text(reason.strip(), field="reason", max_length=200, label=_("取消原因"))
     if len(reason) < 2:
         raise DomainError("reason_required", _("请填写取消原因。"), field="reason")
     activity = lock(activity)
@@ -386,7 +387,7 @@ def do_cancel_activity(activity: Activity, *, reason: str, acting_user: Any) -> 
         )
     activity.status = ActivityStatus.CANCELLED
     activity.cancelled_at = timezone.now()
-    activity.cancel_reason = reason[:200]
+    activity.cancel_reason = reason
     activity.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
     audit.record(
         acting_user,
