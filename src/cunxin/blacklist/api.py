@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.params.functions import Form as form_param
 
 from cunxin.accounts.permissions import Perm
 from cunxin.blacklist import actions, selectors
@@ -36,6 +37,8 @@ from cunxin.records.models import CarryOverRun
 from cunxin.regions.models import Level, Region
 
 router = Router(tags=["blacklist"])
+# A form field with a default (``Form[Hours] = 0`` would lose the default of an annotated type).
+NO_HOURS = form_param(Decimal(0))
 
 
 class SeriousRecordOut(Schema):
@@ -305,7 +308,7 @@ def apply_repair(
     case_id: Id,
     text: Form[LongNote],
     commitment_signed: Form[bool],
-    volunteer_hours: Hours = Form(Decimal(0)),  # (Form[T] = x drops an Annotated default)
+    volunteer_hours: Hours = NO_HOURS,
     commitment_file: File[UploadedFile] | None = None,
 ) -> Status[dict[str, object]]:
     api_check(request, Perm.APPLY_REPAIR, regions=False)

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Schema, Status
 from ninja.files import UploadedFile
+from ninja.params.functions import Form as form_param
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.fields import Code, Day, Id, Note, Search
@@ -36,6 +37,11 @@ from cunxin.records.api.base import (
 from cunxin.records.evidence import uploads
 from cunxin.records.models import Record
 from cunxin.regions.models import Region
+
+# Form fields with a default: ``Form[T] = x`` loses x when T is an annotated type of
+# core.fields, so the default goes into the parameter itself.
+FORM_ONE = form_param("1")
+FORM_EMPTY = form_param("")
 
 # --- collecting --------------------------------------------------------------------------------
 
@@ -141,8 +147,8 @@ def collect_with_photos(
     resident_id: Form[Id],
     item_code: Form[Code],
     behaviour_date: Form[Day],
-    quantity: Code = Form("1"),  # (Form[T] = x would drop the default of an Annotated T)
-    note: Note = Form(""),
+    quantity: Code = FORM_ONE,
+    note: Note = FORM_EMPTY,
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.COLLECT_RECORDS)
