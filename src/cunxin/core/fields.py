@@ -17,7 +17,13 @@ from decimal import Decimal
 from typing import Annotated
 
 from annotated_types import Interval
-from pydantic import AfterValidator, AllowInfNan, BeforeValidator, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AllowInfNan,
+    BeforeValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from cunxin.core.cleaning import (
@@ -104,5 +110,14 @@ Hours = Annotated[
     Interval(ge=0, le=Decimal("9999.9")),
     AllowInfNan(False),
     AfterValidator(_hours),
+    # Pydantic leaves the bounds of a decimal out of its JSON schema; stated here.
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 9999.9},
+                {"type": "string", "pattern": r"^\d{1,4}(\.\d)?$", "maxLength": 6},
+            ]
+        }
+    ),
 ]
 """Hours of volunteering: 0 to 9999.9, one decimal, written plainly."""

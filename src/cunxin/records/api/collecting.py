@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import MaxLen
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Schema, Status
 from ninja.files import UploadedFile
+from ninja.params.functions import File as file_param
 from ninja.params.functions import Form as form_param
 
 from cunxin.accounts.permissions import Perm
@@ -34,7 +36,7 @@ from cunxin.records.api.base import (
     _with_everything,
     router,
 )
-from cunxin.records.evidence import uploads
+from cunxin.records.evidence import MAX_FILES, uploads
 from cunxin.records.models import Record
 from cunxin.regions.models import Region
 
@@ -42,6 +44,7 @@ from cunxin.regions.models import Region
 # core.fields, so the default goes into the parameter itself.
 FORM_ONE = form_param("1")
 FORM_EMPTY = form_param("")
+NO_FILES = file_param(None)
 
 # --- collecting --------------------------------------------------------------------------------
 
@@ -149,7 +152,7 @@ def collect_with_photos(
     behaviour_date: Form[Day],
     quantity: Code = FORM_ONE,
     note: Note = FORM_EMPTY,
-    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+    photos: Annotated[list[UploadedFile], MaxLen(MAX_FILES)] = NO_FILES,
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.COLLECT_RECORDS)
     resident = _collect_resident(request, resident_id)
@@ -220,7 +223,7 @@ def collect_team(request: HttpRequest, payload: CollectTeamIn) -> Status[dict[st
     response=RecordDetailOut,
     summary="一条记录的全部：计分依据、证据、公示、异议、办理经过、记账",
 )
-def get_record(request: HttpRequest, record_id: int) -> dict[str, Any]:
+def get_record(request: HttpRequest, record_id: Id) -> dict[str, Any]:
     api_check(request, Perm.VIEW_RECORDS, regions=False)
     record = selectors.record_detail(request.user, record_id)
     if record is None:
