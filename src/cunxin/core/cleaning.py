@@ -86,6 +86,17 @@ def check_text(
     return value
 
 
+def parse_id(raw: object) -> int | None:
+    """A row id sent as text, or None when it is not one: ASCII digits only (``"²"`` passes
+    ``str.isdigit`` and then fails ``int``), and no larger than a key can be (``10**30`` would
+    fail the query on PostgreSQL)."""
+    text = str(raw if raw is not None else "").strip()
+    if not text or len(text) > 19 or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
 def find_bad_text(data: Any, path: str = "") -> str | None:
     """The path (``positions.0.name``) of the first key or string in nested data that holds
     text which cannot be stored, or None."""

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError
 from cunxin.core.http import CSV, XLSX, download, paginate, query_without_page, requires, run_action
 from cunxin.core.scoping import scope_of
@@ -36,8 +37,8 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     residents = selectors.residents_for(request.user)
     villages = Region.objects.restrict(request.user, Perm.VIEW_PEOPLE).filter(level=Level.VILLAGE)
     village_id = request.GET.get("village", "")
-    if village_id.isdigit():
-        residents = residents.filter(village_id=int(village_id))
+    if parse_id(village_id):
+        residents = residents.filter(village_id=parse_id(village_id))
     residents = selectors.search(residents, query).order_by(
         "village__code", "household__number", "-is_head", "birth_date"
     )
@@ -244,7 +245,7 @@ def my_statement(request: HttpRequest) -> HttpResponse:
         pk=resident_id,
     )
     before_text = request.GET.get("before", "")
-    before = int(before_text) if before_text.isdigit() else None
+    before = parse_id(before_text)
     lines = statement(resident, limit=STATEMENT_PAGE, before=before)
     return render(
         request,

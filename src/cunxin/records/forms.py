@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.cleaning import parse_id
+from cunxin.core.forms import CleanForm
 from cunxin.records.models import ObjectionStatus
 
 _TEXT = {"class": "weui-input"}
@@ -28,7 +30,7 @@ class PhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class CollectForm(forms.Form):
+class CollectForm(CleanForm):
     """One behaviour for one villager (``team``: for several). The resident and item come from
     the live search lists of the page, so they are read from the raw data in ``clean``."""
 
@@ -64,7 +66,7 @@ class CollectForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         self.resident_ids = list(
-            dict.fromkeys(int(v) for v in _values(self.data, "resident") if str(v).isdigit())
+            dict.fromkeys(i for v in _values(self.data, "resident") if (i := parse_id(v)))
         )
         if not self.resident_ids:
             self.add_error(None, _("请先搜索并选择村民。"))
@@ -82,7 +84,7 @@ def new_client_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(CleanForm):
     """Approve or reject the ticked records of the queue."""
 
     action = forms.ChoiceField(choices=[("approve", _("通过")), ("reject", _("不通过"))])
@@ -99,17 +101,17 @@ class ReviewForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        self.record_ids = [int(v) for v in _values(self.data, "ids") if str(v).isdigit()]
+        self.record_ids = [i for v in _values(self.data, "ids") if (i := parse_id(v))]
         if not self.record_ids:
             self.add_error(None, _("请先勾选记录。"))
         return data
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CleanForm):
     reason = forms.CharField(label=_("原因"), max_length=2000, widget=forms.Textarea(attrs=_AREA))
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(CleanForm):
     reason = forms.CharField(
         label=_("异议理由"),
         max_length=2000,
@@ -119,7 +121,7 @@ class ObjectionForm(forms.Form):
     )
 
 
-class RulingForm(forms.Form):
+class RulingForm(CleanForm):
     outcome = forms.ChoiceField(
         label=_("处理结果"),
         choices=[
@@ -135,7 +137,7 @@ class RulingForm(forms.Form):
     )
 
 
-class RecordImportForm(forms.Form):
+class RecordImportForm(CleanForm):
     file = forms.FileField(
         label=_("记录文件"),
         help_text=_(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError
 from cunxin.core.http import paginate, query_without_page, requires, run_action
 from cunxin.core.scoping import scope_of
@@ -57,7 +58,7 @@ def collect_team(request: HttpRequest) -> HttpResponse:
 def _collect_page(request: HttpRequest, *, team: bool) -> HttpResponse:
     user = request.user
     post = request.POST if request.method == "POST" else None
-    picked_ids = [int(v) for v in post.getlist("resident") if v.isdigit()] if post else []
+    picked_ids = [i for v in post.getlist("resident") if (i := parse_id(v))] if post else []
     # The search buttons (and a form sent with a search typed but nobody picked, as happens
     # without JavaScript) show results again instead of saving.
     searching = post is not None and (
@@ -90,7 +91,7 @@ def _collect_page(request: HttpRequest, *, team: bool) -> HttpResponse:
     query = post.get("q", "") if post else ""
     item_query = post.get("item_q", "") if post else ""
     chosen = [i for i in selectors.items_to_collect(village) if i.code == chosen_code]
-    done_ids = [int(v) for v in request.GET.get("done", "").split(",") if v.isdigit()]
+    done_ids = [i for v in request.GET.get("done", "").split(",") if (i := parse_id(v))]
     return render(
         request,
         "records/collect.html",
@@ -242,7 +243,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
     records = selectors.filter_records(
         selectors.records_for(user),
         status=request.GET.get("status", ""),
-        village_id=int(village_id) if village_id.isdigit() else None,
+        village_id=parse_id(village_id),
         query=request.GET.get("q", ""),
     )
     return render(
@@ -355,7 +356,7 @@ def review(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已退回 %d 条记录。") % len(done))
             return redirect(_next(request, request.get_full_path()))
-    records = selectors.review_queue(user, int(village_id) if village_id.isdigit() else None)
+    records = selectors.review_queue(user, parse_id(village_id))
     page = paginate(request, records, 50)
     return render(
         request,
@@ -422,7 +423,7 @@ def publish(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("village", "")
     village = get_object_or_404(
         selectors.villages_for(request.user, Perm.PUBLISH_NOTICES),
-        pk=int(raw) if raw.isdigit() else 0,
+        pk=parse_id(raw) or 0,
     )
     try:
         notice = do_publish_notice(village, acting_user=request.user)

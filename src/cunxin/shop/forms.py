@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.forms import CleanForm
 from cunxin.records.evidence import PhotoSource
 from cunxin.regions.models import Region
 from cunxin.shop.actions.catalogue import GoodsData
@@ -14,7 +15,7 @@ _NUMBER = {"class": "weui-input", "inputmode": "numeric"}
 _SELECT = {"class": "weui-select"}
 
 
-class ShopForm(forms.Form):
+class ShopForm(CleanForm):
     village = forms.ModelChoiceField(
         label=_("村"),
         queryset=Region.objects.none(),
@@ -27,7 +28,7 @@ class ShopForm(forms.Form):
     )
 
 
-class ShopEditForm(forms.Form):
+class ShopEditForm(CleanForm):
     name = forms.CharField(label=_("名称"), max_length=60, widget=forms.TextInput(attrs=_TEXT))
     address = forms.CharField(
         label=_("地址"), max_length=120, required=False, widget=forms.TextInput(attrs=_TEXT)
@@ -35,7 +36,7 @@ class ShopEditForm(forms.Form):
     active = forms.BooleanField(label=_("营业中"), required=False)
 
 
-class GoodsForm(forms.Form):
+class GoodsForm(CleanForm):
     name = forms.CharField(label=_("名称"), max_length=60, widget=forms.TextInput(attrs=_TEXT))
     price = forms.IntegerField(
         label=_("所需积分"),
@@ -83,7 +84,7 @@ class NewGoodsForm(GoodsForm):
     )
 
 
-class StockForm(forms.Form):
+class StockForm(CleanForm):
     change = forms.IntegerField(
         label=_("数量"),
         min_value=-100_000,
@@ -100,7 +101,7 @@ class StockForm(forms.Form):
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(CleanForm):
     """The code on the villager's phone, typed by a scanner or by hand."""
 
     code = forms.CharField(
@@ -117,7 +118,7 @@ class CodeForm(forms.Form):
     )
 
 
-class CardForm(forms.Form):
+class CardForm(CleanForm):
     """A 诚信卡 number and its PIN, for a villager without a smartphone."""
 
     card_number = forms.CharField(
@@ -132,7 +133,7 @@ class CardForm(forms.Form):
     )
 
 
-class CancelForm(forms.Form):
+class CancelForm(CleanForm):
     reason = forms.CharField(
         label=_("撤销原因"), max_length=200, widget=forms.TextInput(attrs=_TEXT)
     )
