@@ -58,6 +58,8 @@ def _plain(to_python: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 def apply_rules(field: forms.Field) -> None:
     """Give one form field the platform's input rules, in addition to its own."""
+    if isinstance(field, forms.UUIDField):
+        return  # read into a UUID: nothing to store as text
     if isinstance(field, forms.CharField):
         field.validators.append(_storable)
         if field.max_length is None:

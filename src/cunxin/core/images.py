@@ -89,10 +89,11 @@ def _not_a_photo(name: str, field: str) -> DomainError:
 
 
 def _too_many_pixels(name: str, field: str, width: int, height: int) -> DomainError:
-    size = f"{width}×{height}" if width else _("超大")
+    # Pillow refuses a size far past its own limit before telling it; then it is not shown.
+    size = f"{width}×{height}，" if width else ""
     return DomainError(
         "photo_pixels",
-        _("照片“%(name)s”尺寸过大（%(size)s 像素，最多约%(mp)d百万像素），请缩小后再传。")
+        _("照片“%(name)s”尺寸过大（%(size)s最多约%(mp)d百万像素），请缩小后再传。")
         % {"name": name, "size": size, "mp": MAX_PIXELS // 1_000_000},
         field=field,
     )

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
-
-from annotated_types import MaxLen
+from typing import Any
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Schema, Status
@@ -44,7 +42,7 @@ from cunxin.regions.models import Region
 # core.fields, so the default goes into the parameter itself.
 FORM_ONE = form_param("1")
 FORM_EMPTY = form_param("")
-NO_FILES = file_param(None)
+NO_FILES = file_param(None, max_length=MAX_FILES)
 
 # --- collecting --------------------------------------------------------------------------------
 
@@ -152,7 +150,7 @@ def collect_with_photos(
     behaviour_date: Form[Day],
     quantity: Code = FORM_ONE,
     note: Note = FORM_EMPTY,
-    photos: Annotated[list[UploadedFile], MaxLen(MAX_FILES)] = NO_FILES,
+    photos: list[UploadedFile] | None = NO_FILES,
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.COLLECT_RECORDS)
     resident = _collect_resident(request, resident_id)
