@@ -373,3 +373,60 @@ def test_dates_outside_the_calendar_are_refused(policy_world: World) -> None:
         )
         assert _refused(response, 422)["field"] == "behaviour_date"
     assert datetime.date(9999, 12, 31) > TODAY
+
+
+# --- forms -------------------------------------------------------------------------------------
+
+
+def _all_forms() -> list[type]:
+    import importlib
+    import pkgutil
+
+    from django import forms
+
+    import cunxin
+
+    for module in pkgutil.walk_packages(cunxin.__path__, "cunxin."):
+        if module.name.endswith(("forms", "views")) and ".tests" not in module.name:
+            importlib.import_module(module.name)
+    found, todo = [], list(forms.BaseForm.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.startswith("cunxin.") and ".tests" not in cls.__module__:
+            found.append(cls)
+    return found
+
+
+def test_every_form_of_the_project_follows_the_input_rules() -> None:
+    from cunxin.core.forms import CleanFormMixin
+
+    forms_found = _all_forms()
+    assert len(forms_found) > 50
+    loose = [
+        f"{f.__module__}.{f.__name__}" for f in forms_found if not issubclass(f, CleanFormMixin)
+    ]
+    assert loose == []
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [("2.5", True), ("１．５", True), ("1e3", False), ("NaN", False), ("Infinity", False)],
+)
+def test_a_page_form_reads_decimals_as_people_write_them(value: str, valid: bool) -> None:
+    from cunxin.blacklist.forms import RepairForm
+
+    form = RepairForm(
+        {"volunteer_hours": value, "commitment_signed": "on", "text": "列入以来参加志愿服务十次。"}
+    )
+    assert form.is_valid() is valid, form.errors
+    if not valid:
+        assert "volunteer_hours" in form.errors
+
+
+def test_a_page_form_refuses_an_integer_no_column_holds() -> None:
+    from cunxin.coupons.forms import ConvertForm
+
+    form = ConvertForm({"points": str(10**30)})
+    assert not form.is_valid()
+    assert "points" in form.errors
