@@ -166,12 +166,12 @@ def _field_default(name: str) -> Any:
     return field.get_default()
 
 
-@transaction.atomic
 def _change_reason(reason: str) -> str:
     """The reason as written: one longer than its column is refused, never cut."""
     return check_text(reason.strip(), field="change_reason", max_length=200, label=_("修改说明"))
 
 
+@transaction.atomic
 def do_save_policy(
     region: Region,
     *,

@@ -86,7 +86,7 @@ def test_the_story_in_json(policy_world: World) -> None:
     )
     assert ruled.json()["status"] == "upheld"
     assert Record.objects.get().status == Status.CANCELLED
-    mine = villager.get("/api/records/objections/mine").json()
+    mine = villager.get("/api/records/objections/mine").json()["items"]
     assert mine[0]["ruling"] == "经核实只有1小时"
 
     standing = villager.get("/api/records/me").json()
