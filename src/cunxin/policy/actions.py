@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
-from cunxin.core.cleaning import check_text
+from cunxin.core.cleaning import check_text, read_upload
 from cunxin.core.errors import DomainError
 from cunxin.core.scoping import require
 from cunxin.people.spreadsheets import write_xlsx
@@ -348,16 +349,18 @@ class CatalogueInvalid(DomainError):
 @transaction.atomic
 def do_import_catalogue(
     region: Region,
-    content: bytes,
+    content: bytes | IO[bytes],
     filename: str,
     *,
     effective_from: datetime.date | None = None,
     acting_user: Any,
     reason: str = "",
 ) -> CatalogueImport:
-    """Import a catalogue file all or nothing: new codes are added, changed ones versioned."""
+    """Import a catalogue file all or nothing: new codes are added, changed ones versioned. An
+    upload larger than ROSTER_MAX_BYTES is refused unread."""
     require(acting_user, Perm.EDIT_POLICY, region.code)
     _check_owner(region)
+    content = read_upload(content, max_bytes=settings.ROSTER_MAX_BYTES)
     parsed = catalogue_file.parse(content, filename)
     if parsed.errors:
         raise CatalogueInvalid(parsed.errors)

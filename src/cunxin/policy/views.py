@@ -219,7 +219,7 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
         try:
             result = actions.do_import_catalogue(
                 region,
-                upload.read(),
+                upload,
                 upload.name,
                 effective_from=form.cleaned_data["effective_from"],
                 acting_user=request.user,

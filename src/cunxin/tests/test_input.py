@@ -283,9 +283,17 @@ def test_an_upload_too_large_is_refused_unread(world: World, settings: Any) -> N
         def read(self, *args: Any) -> bytes:
             raise AssertionError("read before its size was checked")
 
-    with pytest.raises(DomainError) as info:
-        do_import_roster(Unreadable(), "roster.csv", acting_user=world.clerk)
-    assert info.value.code == "file_too_large"
+    from cunxin.policy.actions import do_import_catalogue
+    from cunxin.records.actions.imports import do_import_records
+
+    for upload in (
+        lambda: do_import_roster(Unreadable(), "roster.csv", acting_user=world.clerk),
+        lambda: do_import_records(Unreadable(), "records.csv", acting_user=world.collector_a),
+        lambda: do_import_catalogue(world.town, Unreadable(), "c.csv", acting_user=world.clerk),
+    ):
+        with pytest.raises(DomainError) as info:
+            upload()
+        assert info.value.code == "file_too_large"
 
 
 # --- photos ------------------------------------------------------------------------------------

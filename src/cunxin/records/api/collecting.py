@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Schema, Status
