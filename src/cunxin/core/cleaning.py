@@ -38,7 +38,7 @@ MAX_INT = 2**31 - 1
 MAX_ID = 2**63 - 1
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
 
 
 def text_problem(value: str) -> str | None:
@@ -97,24 +97,23 @@ def parse_id(raw: object) -> int | None:
     return value if 1 <= value <= MAX_ID else None
 
 
-def find_bad_text(data: Any, path: str = "") -> str | None:
+def find_bad_text(data: Any) -> str | None:
     """The path (``positions.0.name``) of the first key or string in nested data that holds
-    text which cannot be stored, or None."""
-    if isinstance(data, str):
-        return path or "body" if text_problem(data) else None
-    if isinstance(data, dict):
-        for key, value in data.items():
-            where = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and text_problem(key):
+    text which cannot be stored, or None. Iterative: a body nested a thousand deep is read
+    without running out of stack."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if text_problem(value):
                 return path or "body"
-            found = find_bad_text(value, where)
-            if found:
-                return found
-    elif isinstance(data, list | tuple):
-        for index, value in enumerate(data):
-            found = find_bad_text(value, f"{path}.{index}" if path else str(index))
-            if found:
-                return found
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and text_problem(key):
+                    return path or "body"
+                stack.append((f"{path}.{key}" if path else str(key), item))
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value))
     return None
 
 

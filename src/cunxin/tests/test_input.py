@@ -438,3 +438,10 @@ def test_a_page_form_refuses_an_integer_no_column_holds() -> None:
     form = ConvertForm({"points": str(10**30)})
     assert not form.is_valid()
     assert "points" in form.errors
+
+
+def test_a_body_nested_too_deep_is_a_clear_refusal(world: World) -> None:
+    for depth in (900, 5000):
+        raw = '{"ids": ' + "[" * depth + "]" * depth + "}"
+        response = _post(login(world.villager_a), "/api/notifications/messages/read", raw)
+        assert 400 <= response.status_code < 500
