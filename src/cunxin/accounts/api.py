@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from cunxin.accounts import actions, selectors
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Perm, Role
+from cunxin.core.fields import Code, Id, Line, Name, Search, Secret
 from cunxin.core.http import api_check
+from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.core.scoping import scope_of
 from cunxin.people.models import Resident
 from cunxin.regions.models import Region
@@ -66,31 +68,26 @@ def me(request: HttpRequest) -> dict[str, object]:
     }
 
 
-@router.get("/users", response=list[UserOut], summary="账号列表")
-def list_users(
-    request: HttpRequest, q: str = "", limit: int = 100, offset: int = 0
-) -> list[dict[str, object]]:
+@router.get("/users", response=Page[UserOut], summary="账号列表")
+def list_users(request: HttpRequest, paging: Query[PageIn], q: Search = "") -> dict[str, object]:
     api_check(request, Perm.VIEW_USERS)
-    users = selectors.users_for(request.user, q)[
-        max(offset, 0) : max(offset, 0) + min(max(limit, 1), 500)
-    ]
-    return [_user_out(u) for u in users]
+    return paginate(selectors.users_for(request.user, q), paging, _user_out)
 
 
 @router.get("/users/{user_id}", response=UserOut, summary="账号详情")
-def get_user(request: HttpRequest, user_id: int) -> dict[str, object]:
+def get_user(request: HttpRequest, user_id: Id) -> dict[str, object]:
     api_check(request, Perm.VIEW_USERS)
     return _user_out(get_object_or_404(selectors.users_for(request.user), pk=user_id))
 
 
 class UserIn(Schema):
-    phone: str
-    name: str
-    password: str
+    phone: Name
+    name: Name
+    password: Secret
     role: Role
-    region_code: str
-    resident_id: int | None = None
-    reason: str = ""
+    region_code: Code
+    resident_id: Id | None = None
+    reason: Line = ""
 
 
 @router.post("/users", response={201: UserOut}, summary="新建账号")

@@ -8,13 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cunxin.accounts.permissions import Role
+from cunxin.core.forms import CleanForm
 from cunxin.core.http import set_choices, set_queryset
 from cunxin.regions.models import Region
 
 _PHONE_ATTRS = {"inputmode": "numeric", "autocomplete": "username", "class": "weui-input"}
 
 
-class LoginForm(forms.Form):
+class LoginForm(CleanForm):
     phone = forms.CharField(
         label=_("手机号"),
         max_length=20,
@@ -29,7 +30,7 @@ class LoginForm(forms.Form):
     )
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(CleanForm):
     old_password = forms.CharField(
         label=_("原密码"),
         widget=forms.PasswordInput(
@@ -53,7 +54,7 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(CleanForm):
     name = forms.CharField(
         label=_("姓名"), max_length=40, widget=forms.TextInput(attrs={"class": "weui-input"})
     )
@@ -85,7 +86,7 @@ class UserCreateForm(forms.Form):
         set_queryset(self.fields["region"], regions)
 
 
-class ResetPasswordForm(forms.Form):
+class ResetPasswordForm(CleanForm):
     new_password = forms.CharField(
         label=_("临时密码"),
         help_text=_("对方下次登录时必须修改。"),
@@ -96,13 +97,13 @@ class ResetPasswordForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CleanForm):
     reason = forms.CharField(
         label=_("原因"), max_length=200, widget=forms.TextInput(attrs={"class": "weui-input"})
     )
 
 
-class GrantRoleForm(forms.Form):
+class GrantRoleForm(CleanForm):
     role = forms.ChoiceField(label=_("角色"), choices=())
     region = forms.ModelChoiceField(label=_("所在村/镇"), queryset=Region.objects.none())
     reason = forms.CharField(

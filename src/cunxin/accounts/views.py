@@ -28,6 +28,7 @@ from cunxin.accounts.forms import (
 )
 from cunxin.accounts.models import RoleAssignment, User
 from cunxin.accounts.permissions import Perm, Role
+from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError
 from cunxin.core.http import paginate, query_without_page, requires, run_action
 from cunxin.people.models import Resident
@@ -141,11 +142,11 @@ def user_create(request: HttpRequest) -> HttpResponse:
     regions = selectors.manageable_regions(request.user)
     initial: dict[str, object] = {}
     resident = None
-    if request.method == "GET" and request.GET.get("resident", "").isdigit():
+    if request.method == "GET" and parse_id(request.GET.get("resident")):
         # "Open a login for this villager" from the resident page: fill in what we know.
         resident = get_object_or_404(
             Resident.objects.restrict(request.user, Perm.EDIT_PEOPLE).select_related("village"),
-            pk=int(request.GET["resident"]),
+            pk=parse_id(request.GET["resident"]),
         )
         initial = {
             "name": resident.name,

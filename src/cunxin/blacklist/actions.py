@@ -27,18 +27,21 @@ from cunxin.blacklist.models import (
 )
 from cunxin.blacklist.workflow import CASES, move, the_villager
 from cunxin.core import audit
+from cunxin.core.cleaning import check_text
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
 from cunxin.core.workflow import passes
 from cunxin.notifications.actions import Note, notify
 from cunxin.people.models import Resident
-from cunxin.records.evidence import check_photo
+from cunxin.records.evidence import PhotoSource, check_photo
 
 RESTRICTION_MAX_LENGTH = 40
 RESTRICTIONS_MAX = 10
 # A listing lasts at most five years (the longest downgrade in the Weihai rules).
 LISTING_MAX_DAYS = 5 * 366
 HOURS_MAX = Decimal(10000)
+REASON_MAX = 2000
+TEXT_MAX = 4000
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -272,7 +275,7 @@ def do_apply_repair(
     volunteer_hours: Decimal | int | str,
     commitment_signed: bool,
     text: str,
-    commitment_file: tuple[str, bytes] | None = None,
+    commitment_file: tuple[str, PhotoSource] | None = None,
     acting_user: Any,
 ) -> RepairApplication:
     """A listed villager applies for credit repair with evidence of good conduct, once the
@@ -284,7 +287,7 @@ def do_apply_repair(
         raise DomainError(
             "commitment_required", _("请先签署信用承诺书。"), field="commitment_signed"
         )
-    text = text.strip()
+    text = check_text(text.strip(), field="text", max_length=TEXT_MAX, label=_("修复说明"))
     if len(text) < 10:
         raise DomainError(
             "text_required", _("请写明列入黑名单以来的表现（至少10个字）。"), field="text"
@@ -292,16 +295,13 @@ def do_apply_repair(
     photo = None
     if commitment_file is not None:
         name, content = commitment_file
-        try:
-            photo = check_photo(content, name)
-        except DomainError as exc:
-            raise DomainError(exc.code, str(exc), field="commitment_file") from None
+        photo = check_photo(content, name, field="commitment_file")
     application = RepairApplication(
         case=case,
         applicant=acting_user,
         volunteer_hours=hours,
         commitment_signed=True,
-        text=text[:4000],
+        text=text,
     )
     if photo is not None:
         upload = photo.as_file()

@@ -13,8 +13,9 @@ from decimal import Decimal
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.params.functions import Form as form_param
 
 from cunxin.accounts.permissions import Perm
 from cunxin.blacklist import actions, selectors
@@ -26,7 +27,9 @@ from cunxin.blacklist.models import (
     RepairStatus,
 )
 from cunxin.core.errors import Forbidden
+from cunxin.core.fields import Code, Day, Hours, Id, Line, LongNote, Note
 from cunxin.core.http import api_check
+from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.core.scoping import scope_of
 from cunxin.people.models import Resident
 from cunxin.records.actions.carryover import CarryOverPlan, do_carry_over, plan_carry_over
@@ -34,6 +37,8 @@ from cunxin.records.models import CarryOverRun
 from cunxin.regions.models import Level, Region
 
 router = Router(tags=["blacklist"])
+# A form field with a default (``Form[Hours] = 0`` would lose the default of an annotated type).
+NO_HOURS = form_param(Decimal(0))
 
 
 class SeriousRecordOut(Schema):
@@ -43,7 +48,7 @@ class SeriousRecordOut(Schema):
     points: int
 
 
-class CandidateOut(Schema):
+class BlacklistCandidateOut(Schema):
     resident_id: int
     name: str
     village_code: str
@@ -60,8 +65,10 @@ def _serious(records: object) -> list[dict[str, object]]:
     ]
 
 
-@router.get("/candidates", response=list[CandidateOut], summary="黑名单候选人（评审会）")
-def list_candidates(request: HttpRequest, village_code: str = "") -> list[dict[str, object]]:
+@router.get("/candidates", response=Page[BlacklistCandidateOut], summary="黑名单候选人（评审会）")
+def list_candidates(
+    request: HttpRequest, paging: Query[PageIn], village_code: Code = ""
+) -> dict[str, object]:
     api_check(request, Perm.MANAGE_BLACKLIST)
     villages = selectors.blacklist_villages(request.user).order_by("code")
     if village_code:
@@ -80,7 +87,7 @@ def list_candidates(request: HttpRequest, village_code: str = "") -> list[dict[s
                     "serious_records": _serious(c.serious_records),
                 }
             )
-    return found
+    return paginate(found, paging)
 
 
 class ApplicationOut(Schema):
@@ -113,7 +120,7 @@ def _application_out(a: RepairApplication) -> dict[str, object]:
     }
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     from_status: str
     to_status: str
     at: datetime.datetime
@@ -140,7 +147,7 @@ class CaseOut(Schema):
     in_force: bool
     serious_records: list[SeriousRecordOut]
     applications: list[ApplicationOut]
-    history: list[EventOut]
+    history: list[CaseEventOut]
 
 
 def _case_out(case: BlacklistCase) -> dict[str, object]:
@@ -179,16 +186,16 @@ def _case_out(case: BlacklistCase) -> dict[str, object]:
 
 
 class ConfirmIn(Schema):
-    reason: str
-    restrictions: list[str]
-    ends_on: datetime.date
+    reason: Note
+    restrictions: list[Line] = Field(max_length=50)
+    ends_on: Day
 
 
 class DismissIn(Schema):
-    reason: str
+    reason: Note
 
 
-def _candidate_resident(request: HttpRequest, resident_id: int) -> Resident:
+def _candidate_resident(request: HttpRequest, resident_id: Id) -> Resident:
     return get_object_or_404(
         selectors.candidate_residents(request.user).select_related("village"), pk=resident_id
     )
@@ -199,9 +206,7 @@ def _candidate_resident(request: HttpRequest, resident_id: int) -> Resident:
     response={201: CaseOut},
     summary="列入诚信黑名单（理由、限制措施、移出日期）",
 )
-def confirm(
-    request: HttpRequest, resident_id: int, payload: ConfirmIn
-) -> Status[dict[str, object]]:
+def confirm(request: HttpRequest, resident_id: Id, payload: ConfirmIn) -> Status[dict[str, object]]:
     api_check(request, Perm.MANAGE_BLACKLIST)
     resident = _candidate_resident(request, resident_id)
     case = actions.do_confirm_candidate(
@@ -215,9 +220,7 @@ def confirm(
 
 
 @router.post("/candidates/{resident_id}/dismiss", response={201: CaseOut}, summary="候选人不予列入")
-def dismiss(
-    request: HttpRequest, resident_id: int, payload: DismissIn
-) -> Status[dict[str, object]]:
+def dismiss(request: HttpRequest, resident_id: Id, payload: DismissIn) -> Status[dict[str, object]]:
     api_check(request, Perm.MANAGE_BLACKLIST)
     resident = _candidate_resident(request, resident_id)
     case = actions.do_dismiss_candidate(
@@ -240,19 +243,27 @@ class CaseRow(Schema):
     decided_at: datetime.datetime
 
 
-class CasePage(Schema):
-    count: int
-    items: list[CaseRow]
+def _case_row(c: BlacklistCase) -> dict[str, object]:
+    return {
+        "id": c.pk,
+        "resident_id": c.resident_id,
+        "name": c.resident.name,
+        "village_code": c.village.code,
+        "status": c.status,
+        "basis": c.basis,
+        "ends_on": c.ends_on,
+        "repair_from": c.repair_from,
+        "decided_at": c.decided_at,
+    }
 
 
-@router.get("/cases", response=CasePage, summary="黑名单案件（评审会）")
+@router.get("/cases", response=Page[CaseRow], summary="黑名单案件（评审会）")
 def list_cases(
     request: HttpRequest,
-    status: str = "",
+    paging: Query[PageIn],
+    status: Code = "",
     active: bool = False,
-    village_code: str = "",
-    limit: int = 50,
-    offset: int = 0,
+    village_code: Code = "",
 ) -> dict[str, object]:
     api_check(request, Perm.MANAGE_BLACKLIST)
     cases = selectors.cases_for(request.user).order_by("-decided_at", "-pk")
@@ -262,24 +273,7 @@ def list_cases(
         cases = cases.filter(status__in=ACTIVE)
     if village_code:
         cases = cases.filter(village__code=village_code)
-    offset, limit = max(offset, 0), min(max(limit, 1), 200)
-    return {
-        "count": cases.count(),
-        "items": [
-            {
-                "id": c.pk,
-                "resident_id": c.resident_id,
-                "name": c.resident.name,
-                "village_code": c.village.code,
-                "status": c.status,
-                "basis": c.basis,
-                "ends_on": c.ends_on,
-                "repair_from": c.repair_from,
-                "decided_at": c.decided_at,
-            }
-            for c in cases[offset : offset + limit]
-        ],
-    }
+    return paginate(cases, paging, _case_row)
 
 
 def _either(request: HttpRequest) -> None:
@@ -292,15 +286,16 @@ def _either(request: HttpRequest) -> None:
 
 
 @router.get("/cases/{case_id}", response=CaseOut, summary="案件详情（评审会，或本人）")
-def get_case(request: HttpRequest, case_id: int) -> dict[str, object]:
+def get_case(request: HttpRequest, case_id: Id) -> dict[str, object]:
     _either(request)
     return _case_out(get_object_or_404(selectors.visible_cases(request.user), pk=case_id))
 
 
-@router.get("/me", response=list[CaseOut], summary="本人的黑名单情况")
-def my_cases(request: HttpRequest) -> list[dict[str, object]]:
+@router.get("/me", response=Page[CaseOut], summary="本人的黑名单情况")
+def my_cases(request: HttpRequest, paging: Query[PageIn]) -> dict[str, object]:
     api_check(request, Perm.APPLY_REPAIR, regions=False)
-    return [_case_out(c) for c in selectors.own_cases(request.user).order_by("-decided_at", "-pk")]
+    cases = selectors.own_cases(request.user).order_by("-decided_at", "-pk")
+    return paginate(cases, paging, _case_out)
 
 
 @router.post(
@@ -310,19 +305,15 @@ def my_cases(request: HttpRequest) -> list[dict[str, object]]:
 )
 def apply_repair(
     request: HttpRequest,
-    case_id: int,
-    text: Form[str],
+    case_id: Id,
+    text: Form[LongNote],
     commitment_signed: Form[bool],
-    volunteer_hours: Form[Decimal] = Decimal(0),
+    volunteer_hours: Hours = NO_HOURS,
     commitment_file: File[UploadedFile] | None = None,
 ) -> Status[dict[str, object]]:
     api_check(request, Perm.APPLY_REPAIR, regions=False)
     case = get_object_or_404(selectors.own_cases(request.user), pk=case_id)
-    upload = (
-        (commitment_file.name or "", commitment_file.read())
-        if commitment_file is not None
-        else None
-    )
+    upload = (commitment_file.name or "", commitment_file) if commitment_file else None
     application = actions.do_apply_repair(
         case,
         volunteer_hours=volunteer_hours,
@@ -340,29 +331,29 @@ class RepairRow(ApplicationOut):
     village_code: str
 
 
-@router.get("/repairs", response=list[RepairRow], summary="信用修复申请（评审会；默认待评审）")
+def _repair_row(a: RepairApplication) -> dict[str, object]:
+    return {
+        **_application_out(a),
+        "resident_id": a.case.resident_id,
+        "name": a.case.resident.name,
+        "village_code": a.case.village.code,
+    }
+
+
+@router.get("/repairs", response=Page[RepairRow], summary="信用修复申请（评审会；默认待评审）")
 def list_repairs(
-    request: HttpRequest, status: str = RepairStatus.PENDING, limit: int = 100, offset: int = 0
-) -> list[dict[str, object]]:
+    request: HttpRequest, paging: Query[PageIn], status: Code = RepairStatus.PENDING
+) -> dict[str, object]:
     api_check(request, Perm.MANAGE_BLACKLIST)
     repairs = selectors.repairs_for(request.user).order_by("created_at", "pk")
     if status in RepairStatus.values:
         repairs = repairs.filter(status=status)
-    offset, limit = max(offset, 0), min(max(limit, 1), 200)
-    return [
-        {
-            **_application_out(a),
-            "resident_id": a.case.resident_id,
-            "name": a.case.resident.name,
-            "village_code": a.case.village.code,
-        }
-        for a in repairs[offset : offset + limit]
-    ]
+    return paginate(repairs, paging, _repair_row)
 
 
-class RuleIn(Schema):
+class RepairRulingIn(Schema):
     approve: bool
-    reason: str = ""
+    reason: Note = ""
 
 
 @router.post(
@@ -370,7 +361,9 @@ class RuleIn(Schema):
     response=ApplicationOut,
     summary="评审信用修复申请（同意则移出黑名单；不同意须写理由）",
 )
-def rule_repair(request: HttpRequest, application_id: int, payload: RuleIn) -> dict[str, object]:
+def rule_repair(
+    request: HttpRequest, application_id: Id, payload: RepairRulingIn
+) -> dict[str, object]:
     api_check(request, Perm.MANAGE_BLACKLIST)
     application = get_object_or_404(selectors.repairs_for(request.user), pk=application_id)
     ruled = actions.do_rule_repair(
@@ -445,15 +438,15 @@ def _plan_out(plan: CarryOverPlan, *, changed_only: bool) -> dict[str, object]:
     summary="结转预览：每位村民结转前后的信用分和可用积分（不做改动）",
 )
 def carry_over_plan(
-    request: HttpRequest, village_code: str, period_end: datetime.date, changed_only: bool = False
+    request: HttpRequest, village_code: Code, period_end: Day, changed_only: bool = False
 ) -> dict[str, object]:
     village = _carry_village(request, village_code)
     return _plan_out(plan_carry_over(village, period_end), changed_only=changed_only)
 
 
 class CarryIn(Schema):
-    village_code: str
-    period_end: datetime.date
+    village_code: Code
+    period_end: Day
 
 
 class CarryRunOut(Schema):
@@ -501,10 +494,12 @@ def carry_over_run(request: HttpRequest, payload: CarryIn) -> Status[dict[str, o
     )
 
 
-@router.get("/carry-over/runs", response=list[CarryRunOut], summary="结转记录")
-def carry_over_runs(request: HttpRequest, village_code: str = "") -> list[dict[str, object]]:
+@router.get("/carry-over/runs", response=Page[CarryRunOut], summary="结转记录")
+def carry_over_runs(
+    request: HttpRequest, paging: Query[PageIn], village_code: Code = ""
+) -> dict[str, object]:
     api_check(request, Perm.CARRY_OVER)
     runs = CarryOverRun.objects.restrict(request.user, Perm.CARRY_OVER).select_related("village")
     if village_code:
         runs = runs.filter(village__code=village_code)
-    return [_run_out(r) for r in runs.order_by("-period_end", "-pk")[:200]]
+    return paginate(runs.order_by("-period_end", "-pk"), paging, _run_out)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cunxin.blacklist.actions import add_months
 from cunxin.blacklist.models import COMMON_RESTRICTIONS
+from cunxin.core.forms import CleanForm
 
 _TEXT = {"class": "weui-input"}
 _AREA = {"class": "weui-textarea", "rows": 3}
@@ -16,7 +17,7 @@ _DATE = {"class": "weui-input", "type": "date"}
 _ISO_DATE = "%Y-%m-%d"
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(CleanForm):
     """List a candidate: reason, restrictions (ticked or written), end date."""
 
     reason = forms.CharField(
@@ -48,13 +49,13 @@ class ConfirmForm(forms.Form):
         return [*data.get("restrictions", []), *data.get("other_restrictions", "").splitlines()]
 
 
-class DismissForm(forms.Form):
+class DismissForm(CleanForm):
     reason = forms.CharField(
         label=_("不予列入的理由"), max_length=2000, widget=forms.Textarea(attrs=_AREA)
     )
 
 
-class RepairForm(forms.Form):
+class RepairForm(CleanForm):
     """A villager's application for credit repair."""
 
     volunteer_hours = forms.DecimalField(
@@ -81,7 +82,7 @@ class RepairForm(forms.Form):
     )
 
 
-class RuleForm(forms.Form):
+class RuleForm(CleanForm):
     """The committee's ruling on a repair application."""
 
     approve = forms.TypedChoiceField(

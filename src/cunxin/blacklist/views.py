@@ -257,7 +257,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
                 volunteer_hours=data["volunteer_hours"],
                 commitment_signed=data["commitment_signed"],
                 text=data["text"],
-                commitment_file=(upload.name, upload.read()) if upload else None,
+                commitment_file=(upload.name, upload) if upload else None,
                 acting_user=request.user,
             ),
         )

@@ -17,6 +17,7 @@ from cunxin.accounts.permissions import Perm
 from cunxin.cards.models import Card, CardStatus
 from cunxin.cards.numbers import number_hash, validate_number, validate_pin
 from cunxin.core import audit
+from cunxin.core.cleaning import check_text
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
 from cunxin.people.models import Resident, ResidentStatus
@@ -25,10 +26,10 @@ REASON_MAX = 200
 
 
 def _reason(reason: str) -> str:
-    reason = " ".join(reason.split())
+    reason = check_text(" ".join(reason.split()), field="reason", max_length=REASON_MAX)
     if not reason:
         raise DomainError("reason_required", _("请填写原因。"), field="reason")
-    return reason[:REASON_MAX]
+    return reason
 
 
 def _pin(pin: str, pin_again: str) -> str:
@@ -137,7 +138,7 @@ def do_reset_card_pin(
         "cards.reset_pin",
         card,
         region_code=card.resident.village.code,
-        reason=" ".join(reason.split())[:REASON_MAX],
+        reason=check_text(" ".join(reason.split()), field="reason", max_length=REASON_MAX),
         object_repr=f"{card.resident.name} {card}",
     )
     return card

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from cunxin.accounts.permissions import Perm
 from cunxin.cards import schemas, selectors
@@ -18,7 +18,9 @@ from cunxin.cards.actions import do_bind_card, do_cancel_card, do_reset_card_pin
 from cunxin.cards.identify import CODE_REFRESH, issue_code
 from cunxin.cards.models import Card, CardStatus
 from cunxin.cards.qr import qr_data_uri
+from cunxin.core.fields import Code, Id
 from cunxin.core.http import api_check
+from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.people.models import Resident, ResidentStatus
 
 router = Router(tags=["cards"])
@@ -40,7 +42,7 @@ def own_resident(request: HttpRequest) -> Resident:
 
 @router.get(
     "/my-code",
-    response=schemas.CodeOut,
+    response=schemas.PayCodeOut,
     summary="我的付款码（每次请求都是新的）",
     url_name="cards_my_code",
 )
@@ -63,27 +65,30 @@ def my_card(request: HttpRequest) -> Status[Any]:
     return Status(200, {"last4": card.last4, "locked": card.locked})
 
 
-@router.get("/", response=list[schemas.CardOut], summary="诚信卡（本村）")
+@router.get("/", response=Page[schemas.CardOut], summary="诚信卡（本村）")
 def list_cards(
-    request: HttpRequest, village_code: str = "", include_cancelled: bool = False
-) -> list[dict[str, Any]]:
+    request: HttpRequest,
+    paging: Query[PageIn],
+    village_code: Code = "",
+    include_cancelled: bool = False,
+) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_CARDS)
     cards = selectors.cards_for(request.user)
     if village_code:
         cards = cards.filter(resident__village__code=village_code)
     if not include_cancelled:
         cards = cards.filter(status=CardStatus.ACTIVE)
-    return [schemas.card_out(c) for c in cards[:1000]]
+    return paginate(cards, paging, schemas.card_out)
 
 
-def _card(request: HttpRequest, card_id: int) -> Card:
+def _card(request: HttpRequest, card_id: Id) -> Card:
     api_check(request, Perm.MANAGE_CARDS)
     card: Card = get_object_or_404(selectors.cards_for(request.user), pk=card_id)
     return card
 
 
 @router.get("/{card_id}", response=schemas.CardOut, summary="诚信卡详情")
-def get_card(request: HttpRequest, card_id: int) -> dict[str, Any]:
+def get_card(request: HttpRequest, card_id: Id) -> dict[str, Any]:
     return schemas.card_out(_card(request, card_id))
 
 
@@ -104,13 +109,13 @@ def bind_card(request: HttpRequest, payload: schemas.BindIn) -> Status[dict[str,
 
 
 @router.post("/{card_id}/unlock", response=schemas.CardOut, summary="解锁诚信卡")
-def unlock_card(request: HttpRequest, card_id: int, payload: schemas.ReasonIn) -> dict[str, Any]:
+def unlock_card(request: HttpRequest, card_id: Id, payload: schemas.CardReasonIn) -> dict[str, Any]:
     card = do_unlock_card(_card(request, card_id), reason=payload.reason, acting_user=request.user)
     return schemas.card_out(card)
 
 
 @router.post("/{card_id}/pin", response=schemas.CardOut, summary="重置诚信卡密码")
-def reset_pin(request: HttpRequest, card_id: int, payload: schemas.PinIn) -> dict[str, Any]:
+def reset_pin(request: HttpRequest, card_id: Id, payload: schemas.PinIn) -> dict[str, Any]:
     card = do_reset_card_pin(
         _card(request, card_id),
         pin=payload.pin,
@@ -122,6 +127,6 @@ def reset_pin(request: HttpRequest, card_id: int, payload: schemas.PinIn) -> dic
 
 
 @router.post("/{card_id}/cancel", response=schemas.CardOut, summary="注销诚信卡")
-def cancel_card(request: HttpRequest, card_id: int, payload: schemas.ReasonIn) -> dict[str, Any]:
+def cancel_card(request: HttpRequest, card_id: Id, payload: schemas.CardReasonIn) -> dict[str, Any]:
     card = do_cancel_card(_card(request, card_id), reason=payload.reason, acting_user=request.user)
     return schemas.card_out(card)

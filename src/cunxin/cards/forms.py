@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.forms import CleanForm
+
 _TEXT = {"class": "weui-input"}
 # A phone shows the digit keypad; the browser must not remember card numbers or PINs.
 _DIGITS = {**_TEXT, "inputmode": "numeric", "autocomplete": "off"}
@@ -20,7 +22,7 @@ def _pin_field(label: Any) -> forms.CharField:
     )
 
 
-class BindForm(forms.Form):
+class BindForm(CleanForm):
     """A villager (picked from the search), the card number and the PIN typed twice."""
 
     resident = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -34,7 +36,7 @@ class BindForm(forms.Form):
     pin_again = _pin_field(_("再输一次密码"))
 
 
-class PinForm(forms.Form):
+class PinForm(CleanForm):
     pin = _pin_field(_("新密码（6位数字）"))
     pin_again = _pin_field(_("再输一次新密码"))
     reason = forms.CharField(
@@ -42,7 +44,7 @@ class PinForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CleanForm):
     """Why the committee unlocks or cancels a card; the label says which."""
 
     reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=_TEXT))

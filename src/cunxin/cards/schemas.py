@@ -9,9 +9,10 @@ from typing import Any
 from ninja import Schema
 
 from cunxin.cards.models import Card
+from cunxin.core.fields import Code, Id, Line
 
 
-class CodeOut(Schema):
+class PayCodeOut(Schema):
     code: str
     expires_at: datetime.datetime
     refresh_seconds: int
@@ -36,20 +37,20 @@ class OwnCardOut(Schema):
 
 
 class BindIn(Schema):
-    resident_id: int
-    card_number: str
-    pin: str
-    pin_again: str
+    resident_id: Id
+    card_number: Code
+    pin: Code
+    pin_again: Code
 
 
-class ReasonIn(Schema):
-    reason: str
+class CardReasonIn(Schema):
+    reason: Line
 
 
 class PinIn(Schema):
-    pin: str
-    pin_again: str
-    reason: str = ""
+    pin: Code
+    pin_again: Code
+    reason: Line = ""
 
 
 def card_out(card: Card) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from cunxin.cards.forms import BindForm, PinForm, ReasonForm
 from cunxin.cards.identify import CODE_REFRESH, CODE_VALID, issue_code
 from cunxin.cards.models import Card, CardStatus
 from cunxin.cards.qr import grouped, qr_data_uri
+from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError, Forbidden, NotFound
 from cunxin.core.http import paginate, query_without_page, requires, run_action
 from cunxin.people.models import Resident, ResidentStatus
@@ -88,8 +89,8 @@ def bind(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     chosen = (request.POST if request.method == "POST" else request.GET).get("resident", "")
     picked = (
-        selectors.bindable_residents(request.user).filter(pk=int(chosen)).first()
-        if chosen.isdigit()
+        selectors.bindable_residents(request.user).filter(pk=parse_id(chosen) or 0).first()
+        if parse_id(chosen)
         else None
     )
     form = BindForm(request.POST or None, initial={"resident": picked.pk if picked else None})

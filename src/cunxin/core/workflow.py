@@ -74,6 +74,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cunxin.core import bulk
+from cunxin.core.cleaning import check_text
 from cunxin.core.errors import Conflict, DomainError, Forbidden
 from cunxin.core.scoping import scope_of
 
@@ -309,6 +310,10 @@ class Workflow(Generic[M]):
         it is missing or too long."""
         text = (reason or "").strip()
         rule = self._reason_rule(to, source)
+        field = rule.field if rule is not None else "reason"
+        # A NUL byte or a lone surrogate is refused here too, not only at the request's edge:
+        # the history keeps the reason exactly as written, so it must be storable as written.
+        check_text(text, field=field, label=_("理由"))
         if rule is None:
             return text
         if len(text) < REASON_MIN and (rule.required or text):

@@ -9,11 +9,13 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import DomainError
+from cunxin.core.fields import Code, Id, Int, Name
 from cunxin.core.http import api_check
+from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.coupons import selectors
 from cunxin.coupons.actions.conversion import do_convert, quote
 from cunxin.coupons.actions.gifts import (
@@ -61,7 +63,7 @@ class WalletOut(Schema):
 
 
 class ConvertIn(Schema):
-    points: int
+    points: Int
     client_id: uuid.UUID
 
 
@@ -73,11 +75,11 @@ class ConversionOut(Schema):
 
 
 class GiftIn(Schema):
-    phone: str = ""
-    receiver_id: int | None = None
+    phone: Name = ""
+    receiver_id: Id | None = None
 
 
-class FiguresOut(Schema):
+class CouponFiguresOut(Schema):
     village_code: str
     village_name: str
     issued_fen: int
@@ -160,7 +162,7 @@ def convert(request: HttpRequest, payload: ConvertIn) -> Status[dict[str, Any]]:
 
 
 @router.post("/{coupon_id}/gift", response={201: GiftOut}, summary="转赠信用券给本村村民")
-def gift(request: HttpRequest, coupon_id: int, payload: GiftIn) -> Status[dict[str, Any]]:
+def gift(request: HttpRequest, coupon_id: Id, payload: GiftIn) -> Status[dict[str, Any]]:
     api_check(request, Perm.USE_POINTS, regions=False)
     coupon = get_object_or_404(Coupon.objects.restrict(request.user, Perm.USE_POINTS), pk=coupon_id)
     made = do_gift(
@@ -170,30 +172,37 @@ def gift(request: HttpRequest, coupon_id: int, payload: GiftIn) -> Status[dict[s
 
 
 @router.post("/gifts/{gift_id}/accept", response=GiftOut, summary="接收转赠")
-def accept(request: HttpRequest, gift_id: int) -> dict[str, Any]:
+def accept(request: HttpRequest, gift_id: Id) -> dict[str, Any]:
     api_check(request, Perm.USE_POINTS, regions=False)
     return _gift_out(do_accept_gift(visible_gift(request.user, gift_id), acting_user=request.user))
 
 
 @router.post("/gifts/{gift_id}/decline", response=GiftOut, summary="拒收转赠")
-def decline(request: HttpRequest, gift_id: int) -> dict[str, Any]:
+def decline(request: HttpRequest, gift_id: Id) -> dict[str, Any]:
     api_check(request, Perm.USE_POINTS, regions=False)
     return _gift_out(do_decline_gift(visible_gift(request.user, gift_id), acting_user=request.user))
 
 
 @router.post("/gifts/{gift_id}/cancel", response=GiftOut, summary="撤回转赠")
-def cancel(request: HttpRequest, gift_id: int) -> dict[str, Any]:
+def cancel(request: HttpRequest, gift_id: Id) -> dict[str, Any]:
     api_check(request, Perm.USE_POINTS, regions=False)
     return _gift_out(do_cancel_gift(visible_gift(request.user, gift_id), acting_user=request.user))
 
 
-@router.get("/figures", response=list[FiguresOut], summary="各村信用券发行、使用、未用和过期金额")
-def figures(request: HttpRequest, village_code: str = "") -> list[dict[str, Any]]:
+@router.get(
+    "/figures", response=Page[CouponFiguresOut], summary="各村信用券发行、使用、未用和过期金额"
+)
+def figures(request: HttpRequest, paging: Query[PageIn], village_code: Code = "") -> dict[str, Any]:
     api_check(request, Perm.VIEW_COUPONS)
     villages = selectors.figure_villages(request.user)
     if village_code:
         villages = villages.filter(code=village_code)
-    return [
-        {"village_code": v.code, "village_name": v.name, **selectors.figures(v).as_dict()}
-        for v in villages[:500]
-    ]
+    return paginate(
+        villages,
+        paging,
+        lambda v: {
+            "village_code": v.code,
+            "village_name": v.name,
+            **selectors.figures(v).as_dict(),
+        },
+    )

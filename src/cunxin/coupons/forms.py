@@ -7,10 +7,12 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.forms import CleanForm
+
 _TEXT = {"class": "weui-input"}
 
 
-class ConvertForm(forms.Form):
+class ConvertForm(CleanForm):
     """How many points to convert; the hidden id makes a double click convert once."""
 
     client_id = forms.UUIDField(widget=forms.HiddenInput)
@@ -21,7 +23,7 @@ class ConvertForm(forms.Form):
     )
 
 
-class GiftForm(forms.Form):
+class GiftForm(CleanForm):
     """The receiver: a phone number, or a member of the giver's household."""
 
     receiver = forms.TypedChoiceField(

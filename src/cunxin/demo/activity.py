@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from cunxin.accounts.models import User
 from cunxin.core.errors import DomainError
+from cunxin.core.images import sample_image
 from cunxin.demo.honours import Honours
 from cunxin.demo.spending import Spending
 from cunxin.demo.volunteering import Volunteering, town_activity
@@ -226,7 +227,7 @@ def _exemplary_families(staff: list[VillageStaff], moment: datetime.datetime) ->
                     quantity=Decimal(1),
                     behaviour_date=timezone.localdate(),
                     note=note,
-                    photos=[("公示.jpg", b"\xff\xd8\xff\xe0 demo list \xff\xd9")],
+                    photos=[("公示.jpg", sample_image(colour=(230, 230, 220)))],
                     acting_user=s.collector,
                 )
 
@@ -279,7 +280,8 @@ def _collect_week(
 
 
 def _jpeg(rng: random.Random) -> bytes:
-    return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + rng.randbytes(64) + b"\xff\xd9"
+    colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+    return sample_image(colour=colour)
 
 
 def _review(rng: random.Random, s: VillageStaff, *, leave_some: bool) -> None:
@@ -374,7 +376,7 @@ def blacklist_story(s: VillageStaff, start: datetime.datetime, weeks: int) -> No
                 quantity=Decimal(1),
                 behaviour_date=timezone.localdate(),
                 note="经派出所出警记录查实",
-                photos=[("出警记录.jpg", b"\xff\xd8\xff\xe0 demo scan \xff\xd9")],
+                photos=[("出警记录.jpg", sample_image(colour=(240, 240, 235)))],
                 acting_user=s.collector,
             )
             for r in heads
@@ -424,7 +426,7 @@ def blacklist_decisions(s: VillageStaff, start: datetime.datetime, weeks: int, w
                 volunteer_hours=Decimal(36),
                 commitment_signed=True,
                 text="列入黑名单后参加了十余次环境整治和防汛志愿服务，家庭关系已经和睦，并签署了守信承诺书。",
-                commitment_file=("守信承诺书.jpg", b"\xff\xd8\xff\xe0 demo commitment \xff\xd9"),
+                commitment_file=("守信承诺书.jpg", sample_image(colour=(250, 245, 230))),
                 acting_user=login,
             )
         else:

@@ -7,10 +7,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.fields import Id
 from cunxin.core.http import api_check
+from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.fund import schemas, selectors
 from cunxin.fund.actions import (
     do_approve_payment,
@@ -26,12 +28,12 @@ from cunxin.fund.money import parse_yuan
 router = Router(tags=["fund"])
 
 
-def _visible(request: HttpRequest, fund_id: int) -> Fund:
+def _visible(request: HttpRequest, fund_id: Id) -> Fund:
     fund: Fund = get_object_or_404(selectors.funds_for(request.user), pk=fund_id)
     return fund
 
 
-def _managed(request: HttpRequest, fund_id: int) -> Fund:
+def _managed(request: HttpRequest, fund_id: Id) -> Fund:
     fund: Fund = get_object_or_404(selectors.managed_funds(request.user), pk=fund_id)
     return fund
 
@@ -50,10 +52,11 @@ def _payment(p: Payment) -> dict[str, Any]:
     return schemas.payment_out(p)
 
 
-@router.get("/funds", response=list[schemas.FundOut], summary="信用基金及余额")
-def list_funds(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("/funds", response=Page[schemas.FundOut], summary="信用基金及余额")
+def list_funds(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
     api_check(request, Perm.VIEW_FUND)
-    return [schemas.fund_out(f, selectors.totals(f)) for f in selectors.funds_for(request.user)]
+    funds = selectors.funds_for(request.user)
+    return paginate(funds, paging, lambda f: schemas.fund_out(f, selectors.totals(f)))
 
 
 @router.post("/funds", response={201: schemas.FundDetailOut}, summary="设立信用基金（县或镇）")
@@ -65,16 +68,16 @@ def create_fund(request: HttpRequest, payload: schemas.FundIn) -> Status[dict[st
 
 
 @router.get("/funds/{fund_id}", response=schemas.FundDetailOut, summary="信用基金详情与账本链头")
-def get_fund(request: HttpRequest, fund_id: int) -> dict[str, Any]:
+def get_fund(request: HttpRequest, fund_id: Id) -> dict[str, Any]:
     api_check(request, Perm.VIEW_FUND)
     return _detail(_visible(request, fund_id))
 
 
-@router.get("/funds/{fund_id}/donations", response=list[schemas.DonationOut], summary="捐赠")
-def list_donations(request: HttpRequest, fund_id: int) -> list[dict[str, Any]]:
+@router.get("/funds/{fund_id}/donations", response=Page[schemas.DonationOut], summary="捐赠")
+def list_donations(request: HttpRequest, fund_id: Id, paging: Query[PageIn]) -> dict[str, Any]:
     api_check(request, Perm.VIEW_FUND)
     fund = _visible(request, fund_id)
-    return [schemas.donation_out(d) for d in selectors.donations(fund)]
+    return paginate(selectors.donations(fund), paging, schemas.donation_out)
 
 
 @router.post(
@@ -83,7 +86,7 @@ def list_donations(request: HttpRequest, fund_id: int) -> list[dict[str, Any]]:
     summary="登记捐赠（同一 client_id 重复提交返回同一笔）",
 )
 def record_donation(
-    request: HttpRequest, fund_id: int, payload: schemas.DonationIn
+    request: HttpRequest, fund_id: Id, payload: schemas.DonationIn
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.MANAGE_FUND)
     fund = _managed(request, fund_id)
@@ -102,18 +105,18 @@ def record_donation(
 
 @router.post("/donations/{donation_id}/reverse", response=schemas.DonationOut, summary="冲正捐赠")
 def reverse_donation(
-    request: HttpRequest, donation_id: int, payload: schemas.ReasonIn
+    request: HttpRequest, donation_id: Id, payload: schemas.FundReasonIn
 ) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_FUND)
     donation = get_object_or_404(selectors.managed_donations(request.user), pk=donation_id)
     return _donation(do_reverse_donation(donation, reason=payload.reason, acting_user=request.user))
 
 
-@router.get("/funds/{fund_id}/payments", response=list[schemas.PaymentOut], summary="支出")
-def list_payments(request: HttpRequest, fund_id: int) -> list[dict[str, Any]]:
+@router.get("/funds/{fund_id}/payments", response=Page[schemas.PaymentOut], summary="支出")
+def list_payments(request: HttpRequest, fund_id: Id, paging: Query[PageIn]) -> dict[str, Any]:
     api_check(request, Perm.VIEW_FUND)
     fund = _visible(request, fund_id)
-    return [schemas.payment_out(p) for p in selectors.payments(fund)]
+    return paginate(selectors.payments(fund), paging, schemas.payment_out)
 
 
 @router.post(
@@ -122,7 +125,7 @@ def list_payments(request: HttpRequest, fund_id: int) -> list[dict[str, Any]]:
     summary="申请支出（须另一位信用中心工作人员审批）",
 )
 def propose_payment(
-    request: HttpRequest, fund_id: int, payload: schemas.PaymentIn
+    request: HttpRequest, fund_id: Id, payload: schemas.PaymentIn
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.MANAGE_FUND)
     fund = _managed(request, fund_id)
@@ -148,7 +151,7 @@ def propose_payment(
 @router.post(
     "/payments/{payment_id}/approve", response=schemas.PaymentOut, summary="批准支出并付款"
 )
-def approve_payment(request: HttpRequest, payment_id: int) -> dict[str, Any]:
+def approve_payment(request: HttpRequest, payment_id: Id) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_FUND)
     payment = get_object_or_404(selectors.managed_payments(request.user), pk=payment_id)
     return _payment(do_approve_payment(payment, acting_user=request.user))
@@ -156,7 +159,7 @@ def approve_payment(request: HttpRequest, payment_id: int) -> dict[str, Any]:
 
 @router.post("/payments/{payment_id}/reject", response=schemas.PaymentOut, summary="驳回支出")
 def reject_payment(
-    request: HttpRequest, payment_id: int, payload: schemas.ReasonIn
+    request: HttpRequest, payment_id: Id, payload: schemas.FundReasonIn
 ) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_FUND)
     payment = get_object_or_404(selectors.managed_payments(request.user), pk=payment_id)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cunxin.core.errors import DomainError
+from cunxin.core.forms import CleanForm
 from cunxin.fund.models import Purpose
 from cunxin.fund.money import parse_yuan
 from cunxin.regions.models import Region
@@ -36,7 +37,7 @@ class YuanField(forms.CharField):
             raise forms.ValidationError(str(exc)) from None
 
 
-class FundForm(forms.Form):
+class FundForm(CleanForm):
     region = forms.ModelChoiceField(
         label=_("所属区划"),
         queryset=Region.objects.none(),
@@ -50,7 +51,7 @@ class FundForm(forms.Form):
     )
 
 
-class DonationForm(forms.Form):
+class DonationForm(CleanForm):
     """A sponsor's donation (its ids prefixed: it shares a page with the payment form)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -73,7 +74,7 @@ class DonationForm(forms.Form):
     )
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(CleanForm):
     """A payment to propose (its ids prefixed: it shares a page with the donation form)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -104,5 +105,5 @@ class PaymentForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CleanForm):
     reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=_TEXT))

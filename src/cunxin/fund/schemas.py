@@ -12,6 +12,7 @@ from typing import Any
 
 from ninja import Schema
 
+from cunxin.core.fields import Code, Day, Line, Name
 from cunxin.fund.models import Donation, Fund, Payment
 from cunxin.fund.money import yuan
 from cunxin.fund.selectors import Totals
@@ -35,8 +36,8 @@ class FundDetailOut(FundOut):
 
 
 class FundIn(Schema):
-    region_code: str
-    name: str
+    region_code: Code
+    name: Name
 
 
 class DonationOut(Schema):
@@ -57,15 +58,15 @@ class DonationOut(Schema):
 
 class DonationIn(Schema):
     client_id: uuid.UUID
-    sponsor: str
-    amount_yuan: str
-    received_on: datetime.date
-    receipt_no: str
-    note: str = ""
+    sponsor: Name
+    amount_yuan: Code
+    received_on: Day
+    receipt_no: Name
+    note: Line = ""
 
 
-class ReasonIn(Schema):
-    reason: str
+class FundReasonIn(Schema):
+    reason: Line
 
 
 class PaymentOut(Schema):
@@ -90,12 +91,12 @@ class PaymentOut(Schema):
 
 class PaymentIn(Schema):
     client_id: uuid.UUID
-    purpose: str
-    payee: str
-    amount_yuan: str
-    document_no: str
-    village_code: str | None = None
-    note: str = ""
+    purpose: Code
+    payee: Name
+    amount_yuan: Code
+    document_no: Name
+    village_code: Code | None = None
+    note: Line = ""
 
 
 def fund_out(fund: Fund, totals: Totals, head: tuple[int, str] | None = None) -> dict[str, Any]:

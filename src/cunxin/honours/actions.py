@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
+from cunxin.core.cleaning import check_text
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
 from cunxin.core.workflow import REASON_MIN
@@ -43,12 +44,12 @@ REASON_MAX = 400
 
 
 def _reason(reason: str) -> str:
-    reason = " ".join(reason.split())
+    reason = check_text(" ".join(reason.split()), field="reason", max_length=REASON_MAX)
     if len(reason) < REASON_MIN:
         raise DomainError(
             "reason_required", _("请写明理由（至少%d个字）。") % REASON_MIN, field="reason"
         )
-    return reason[:REASON_MAX]
+    return reason
 
 
 def period_start(period: str, day: datetime.date) -> datetime.date:

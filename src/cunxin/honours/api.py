@@ -10,10 +10,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.fields import Code, Count, Day, Id, Reason
 from cunxin.core.http import api_check
+from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.honours import actions, ranking, selectors
 from cunxin.honours.models import FlagPick, Kind, Round
 from cunxin.people.models import Household, Resident
@@ -24,7 +26,7 @@ router = Router(tags=["honours"])
 
 class StarOut(Schema):
     rank: int
-    resident_id: int
+    resident_id: Id
     name: str
     points: int
     penalties: int
@@ -36,7 +38,7 @@ class StarOut(Schema):
 
 
 class FlagOut(Schema):
-    team_id: int
+    team_id: Id
     team: str
     average: Decimal
     points: int
@@ -46,8 +48,8 @@ class FlagOut(Schema):
     reason: str
 
 
-class HouseholdOut(Schema):
-    household_id: int
+class DemonstrationHouseholdOut(Schema):
+    household_id: Id
     number: str
     members: int
     lowest_score: int
@@ -55,7 +57,7 @@ class HouseholdOut(Schema):
     reason: str
 
 
-class EventOut(Schema):
+class RoundEventOut(Schema):
     from_status: str
     to_status: str
     at: datetime.datetime
@@ -66,14 +68,14 @@ class EventOut(Schema):
 class ConferralOut(Schema):
     kind: str
     kind_label: str
-    resident_id: int
+    resident_id: Id
     name: str
     village_code: str
     period: str
     label: str
     starts_on: datetime.date
     rank: int | None
-    record_id: int | None
+    record_id: Id | None
     reward_points: int | None
     reward_error: str
     withdrawn: bool
@@ -93,8 +95,8 @@ class RoundOut(Schema):
     confirmed_at: datetime.datetime | None
     stars: list[StarOut]
     red_flag: FlagOut | None
-    households: list[HouseholdOut]
-    history: list[EventOut]
+    households: list[DemonstrationHouseholdOut]
+    history: list[RoundEventOut]
     conferrals: list[ConferralOut]
 
 
@@ -201,19 +203,24 @@ class RoundRow(Schema):
     status: str
 
 
-class RoundPage(Schema):
-    count: int
-    items: list[RoundRow]
+def _round_row(r: Round) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "village_code": r.village.code,
+        "period": r.period,
+        "label": r.label,
+        "starts_on": r.starts_on,
+        "status": r.status,
+    }
 
 
-@router.get("/rounds", response=RoundPage, summary="评选列表（草稿仅评审会可见）")
+@router.get("/rounds", response=Page[RoundRow], summary="评选列表（草稿仅评审会可见）")
 def list_rounds(
     request: HttpRequest,
-    village_code: str = "",
-    period: str = "",
-    status: str = "",
-    limit: int = 50,
-    offset: int = 0,
+    paging: Query[PageIn],
+    village_code: Code = "",
+    period: Code = "",
+    status: Code = "",
 ) -> dict[str, Any]:
     api_check(request, Perm.VIEW_HONOURS)
     rounds = selectors.visible_rounds(request.user)
@@ -223,28 +230,14 @@ def list_rounds(
         rounds = rounds.filter(period=period)
     if status:
         rounds = rounds.filter(status=status)
-    offset, limit = max(offset, 0), min(max(limit, 1), 200)
-    return {
-        "count": rounds.count(),
-        "items": [
-            {
-                "id": r.pk,
-                "village_code": r.village.code,
-                "period": r.period,
-                "label": r.label,
-                "starts_on": r.starts_on,
-                "status": r.status,
-            }
-            for r in rounds[offset : offset + limit]
-        ],
-    }
+    return paginate(rounds, paging, _round_row)
 
 
 class OpenIn(Schema):
-    village_code: str
-    period: str
+    village_code: Code
+    period: Code
     # Any day of the month (or year): 2026-10-01.
-    day: datetime.date
+    day: Day
 
 
 @router.post("/rounds", response={201: RoundOut}, summary="发起评选：按规则计算候选人（评审会）")
@@ -259,11 +252,11 @@ def open_round(request: HttpRequest, payload: OpenIn) -> Status[dict[str, Any]]:
     return Status(201, _round_out(r, request))
 
 
-def _visible(request: HttpRequest, round_id: int) -> Round:
+def _visible(request: HttpRequest, round_id: Id) -> Round:
     return get_object_or_404(selectors.visible_rounds(request.user), pk=round_id)
 
 
-def _choosing(request: HttpRequest, round_id: int) -> Round:
+def _choosing(request: HttpRequest, round_id: Id) -> Round:
     return get_object_or_404(
         Round.objects.restrict(request.user, Perm.CHOOSE_HONOURS).select_related(
             "village", "policy"
@@ -273,13 +266,13 @@ def _choosing(request: HttpRequest, round_id: int) -> Round:
 
 
 @router.get("/rounds/{round_id}", response=RoundOut, summary="评选详情")
-def get_round(request: HttpRequest, round_id: int) -> dict[str, Any]:
+def get_round(request: HttpRequest, round_id: Id) -> dict[str, Any]:
     api_check(request, Perm.VIEW_HONOURS)
     return _round_out(_visible(request, round_id), request)
 
 
-class CandidateOut(Schema):
-    resident_id: int
+class HonourCandidateOut(Schema):
+    resident_id: Id
     name: str
     points: int
     penalties: int
@@ -291,9 +284,11 @@ class CandidateOut(Schema):
 
 
 @router.get(
-    "/rounds/{round_id}/candidates", response=list[CandidateOut], summary="全部候选人（评审会）"
+    "/rounds/{round_id}/candidates",
+    response=list[HonourCandidateOut],
+    summary="全部候选人（评审会）",
 )
-def candidates(request: HttpRequest, round_id: int) -> list[dict[str, Any]]:
+def candidates(request: HttpRequest, round_id: Id) -> list[dict[str, Any]]:
     api_check(request, Perm.CHOOSE_HONOURS)
     r = _choosing(request, round_id)
     found = ranking.round_candidates(r, timezone.localdate())
@@ -314,13 +309,13 @@ def candidates(request: HttpRequest, round_id: int) -> list[dict[str, Any]]:
 
 
 class SwapIn(Schema):
-    rank: int
-    resident_id: int
-    reason: str
+    rank: Count
+    resident_id: Id
+    reason: Reason
 
 
 @router.post("/rounds/{round_id}/swap", response=RoundOut, summary="调整信用之星人选（须说明理由）")
-def swap(request: HttpRequest, round_id: int, payload: SwapIn) -> dict[str, Any]:
+def swap(request: HttpRequest, round_id: Id, payload: SwapIn) -> dict[str, Any]:
     api_check(request, Perm.CHOOSE_HONOURS)
     r = _choosing(request, round_id)
     resident = get_object_or_404(Resident, pk=payload.resident_id, village=r.village)
@@ -331,12 +326,12 @@ def swap(request: HttpRequest, round_id: int, payload: SwapIn) -> dict[str, Any]
 
 
 class FlagIn(Schema):
-    team_id: int
-    reason: str
+    team_id: Id
+    reason: Reason
 
 
 @router.post("/rounds/{round_id}/flag", response=RoundOut, summary="调整流动红旗（须说明理由）")
-def swap_flag(request: HttpRequest, round_id: int, payload: FlagIn) -> dict[str, Any]:
+def swap_flag(request: HttpRequest, round_id: Id, payload: FlagIn) -> dict[str, Any]:
     api_check(request, Perm.CHOOSE_HONOURS)
     r = _choosing(request, round_id)
     team = get_object_or_404(Team, pk=payload.team_id, village=r.village)
@@ -345,14 +340,14 @@ def swap_flag(request: HttpRequest, round_id: int, payload: FlagIn) -> dict[str,
 
 
 class StrikeIn(Schema):
-    household_id: int
-    reason: str
+    household_id: Id
+    reason: Reason
 
 
 @router.post(
     "/rounds/{round_id}/strike", response=RoundOut, summary="信用示范户不予评定（须说明理由）"
 )
-def strike(request: HttpRequest, round_id: int, payload: StrikeIn) -> dict[str, Any]:
+def strike(request: HttpRequest, round_id: Id, payload: StrikeIn) -> dict[str, Any]:
     api_check(request, Perm.CHOOSE_HONOURS)
     r = _choosing(request, round_id)
     household = get_object_or_404(Household, pk=payload.household_id, village=r.village)
@@ -363,7 +358,7 @@ def strike(request: HttpRequest, round_id: int, payload: StrikeIn) -> dict[str, 
 
 
 @router.post("/rounds/{round_id}/recompute", response=RoundOut, summary="按规则重新计算草稿")
-def recompute(request: HttpRequest, round_id: int) -> dict[str, Any]:
+def recompute(request: HttpRequest, round_id: Id) -> dict[str, Any]:
     api_check(request, Perm.CHOOSE_HONOURS)
     r = actions.do_recompute_round(_choosing(request, round_id), acting_user=request.user)
     return _round_out(r, request)
@@ -372,20 +367,20 @@ def recompute(request: HttpRequest, round_id: int) -> dict[str, Any]:
 @router.post(
     "/rounds/{round_id}/confirm", response=RoundOut, summary="确认评选结果（重复确认不会重复授予）"
 )
-def confirm(request: HttpRequest, round_id: int) -> dict[str, Any]:
+def confirm(request: HttpRequest, round_id: Id) -> dict[str, Any]:
     api_check(request, Perm.CHOOSE_HONOURS)
     r = actions.do_confirm_round(_choosing(request, round_id), acting_user=request.user)
     return _round_out(r, request)
 
 
-class ReasonIn(Schema):
-    reason: str
+class ReopenIn(Schema):
+    reason: Reason
 
 
 @router.post(
     "/rounds/{round_id}/reopen", response=RoundOut, summary="重新打开已确认的评选（须说明理由）"
 )
-def reopen(request: HttpRequest, round_id: int, payload: ReasonIn) -> dict[str, Any]:
+def reopen(request: HttpRequest, round_id: Id, payload: ReopenIn) -> dict[str, Any]:
     api_check(request, Perm.CHOOSE_HONOURS)
     r = actions.do_reopen_round(
         _choosing(request, round_id), reason=payload.reason, acting_user=request.user
@@ -393,12 +388,11 @@ def reopen(request: HttpRequest, round_id: int, payload: ReasonIn) -> dict[str, 
     return _round_out(r, request)
 
 
-@router.get("/mine", response=list[ConferralOut], summary="本人所获荣誉")
-def mine(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("/mine", response=Page[ConferralOut], summary="本人所获荣誉")
+def mine(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
     api_check(request, Perm.VIEW_HONOURS, regions=False)
-    return [
-        _conferral_out(c) for c in selectors.own_conferrals(request.user).select_related("resident")
-    ]
+    conferrals = selectors.own_conferrals(request.user).select_related("resident")
+    return paginate(conferrals, paging, _conferral_out)
 
 
 class RewardOut(Schema):
@@ -409,13 +403,13 @@ class RewardOut(Schema):
 
 
 class RewardIn(Schema):
-    village_code: str
-    kind: str
-    item_code: str
+    village_code: Code
+    kind: Code
+    item_code: Code
 
 
 @router.get("/rewards", response=list[RewardOut], summary="表彰奖励设置（评审会）")
-def rewards(request: HttpRequest, village_code: str = "") -> list[dict[str, Any]]:
+def rewards(request: HttpRequest, village_code: Code = "") -> list[dict[str, Any]]:
     api_check(request, Perm.CHOOSE_HONOURS)
     villages = selectors.honour_villages(request.user, Perm.CHOOSE_HONOURS)
     if village_code:

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.forms import CleanForm
 from cunxin.core.http import set_choices
 from cunxin.honours.models import Kind, Period
 
@@ -22,7 +23,7 @@ def _reason(label: Any) -> forms.CharField:
     return forms.CharField(label=label, max_length=400, widget=forms.Textarea(attrs=_AREA))
 
 
-class OpenForm(forms.Form):
+class OpenForm(CleanForm):
     """Open a month's (or a year's) round."""
 
     period = forms.ChoiceField(
@@ -65,7 +66,7 @@ class OpenForm(forms.Form):
         return data
 
 
-class SwapForm(forms.Form):
+class SwapForm(CleanForm):
     """Put another eligible candidate in a star's place."""
 
     rank = forms.TypedChoiceField(
@@ -88,7 +89,7 @@ class SwapForm(forms.Form):
         set_choices(self.fields["resident"], list(people))
 
 
-class FlagForm(forms.Form):
+class FlagForm(CleanForm):
     """Give the red flag to another team."""
 
     team = forms.TypedChoiceField(label=_("改为"), coerce=int, widget=forms.Select(attrs=_SELECT))
@@ -104,7 +105,7 @@ class FlagForm(forms.Form):
         set_choices(self.fields["team"], list(teams))
 
 
-class StrikeForm(forms.Form):
+class StrikeForm(CleanForm):
     """Take a household off the year's list."""
 
     household = forms.TypedChoiceField(
@@ -119,11 +120,11 @@ class StrikeForm(forms.Form):
         set_choices(self.fields["household"], list(households))
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(CleanForm):
     reason = _reason(_("重新打开的理由"))
 
 
-class RewardForm(forms.Form):
+class RewardForm(CleanForm):
     """The reward item of each kind of honour (a fixed-points reward of the catalogue)."""
 
     def __init__(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError
 from cunxin.core.http import paginate, query_without_page, requires, run_action
 from cunxin.honours import actions, ranking, selectors
@@ -80,9 +81,9 @@ def index(request: HttpRequest) -> HttpResponse:
 def open_round(request: HttpRequest) -> HttpResponse:
     villages = selectors.honour_villages(request.user, Perm.CHOOSE_HONOURS)
     raw = request.POST.get("village", "")
-    if not raw.isdigit():
+    if not parse_id(raw):
         raise Http404
-    village = get_object_or_404(villages, pk=int(raw))
+    village = get_object_or_404(villages, pk=parse_id(raw))
     form = OpenForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -179,8 +180,9 @@ def _swap_form(r: Round, candidates: list[ranking.Candidate], data: Any = None) 
         if c.eligible and c.resident.pk not in picked
     ]
     wanted = str((data or {}).get("resident", ""))
-    if wanted.isdigit() and int(wanted) not in {p for p, _n in people}:
-        found = Resident.objects.filter(pk=int(wanted), village=r.village).first()
+    wanted_id = parse_id(wanted)
+    if wanted_id and wanted_id not in {p for p, _n in people}:
+        found = Resident.objects.filter(pk=wanted_id, village=r.village).first()
         if found is not None:
             people.append((found.pk, found.name))
     return SwapForm(

@@ -8,11 +8,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from cunxin.accounts.permissions import Perm
 from cunxin.cards.identify import identify
+from cunxin.core.fields import Code, Id, Secret
 from cunxin.core.http import api_check
+from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.fund.money import parse_yuan
 from cunxin.merchants import selectors
 from cunxin.merchants.actions.merchants import discount_table
@@ -31,13 +33,13 @@ class MerchantOut(Schema):
     discounts: dict[str, int]
 
 
-class CustomerIn(Schema):
-    code: str = ""
-    card_number: str = ""
-    pin: str = ""
+class MerchantCustomerIn(Schema):
+    code: Secret = ""
+    card_number: Code = ""
+    pin: Code = ""
 
 
-class CustomerOut(Schema):
+class MerchantCustomerOut(Schema):
     name: str
     grade: str
     percent_off: int
@@ -45,10 +47,10 @@ class CustomerOut(Schema):
     via: str
 
 
-class SaleIn(CustomerIn):
+class SaleIn(MerchantCustomerIn):
     client_id: uuid.UUID
-    amount: str
-    coupon: str = ""
+    amount: Code
+    coupon: Code = ""
 
 
 class SaleOut(Schema):
@@ -63,7 +65,7 @@ class SaleOut(Schema):
     cash_fen: int
 
 
-class FiguresOut(Schema):
+class MerchantFiguresOut(Schema):
     village_code: str
     village: str
     coupons_spent_fen: int
@@ -88,35 +90,36 @@ def _sale_out(sale: Sale) -> dict[str, Any]:
     }
 
 
-def _staffed(request: HttpRequest, merchant_id: int) -> Merchant:
+def _staffed(request: HttpRequest, merchant_id: Id) -> Merchant:
     merchant: Merchant = get_object_or_404(
         selectors.staffed_merchants(request.user), pk=merchant_id
     )
     return merchant
 
 
-@router.get("/merchants", response=list[MerchantOut], summary="合作商家及等级优惠")
-def list_merchants(request: HttpRequest) -> list[dict[str, Any]]:
+def _merchant_out(m: Merchant) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "name": m.name,
+        "address": m.address,
+        "region_code": m.region.code,
+        "status": m.status,
+        "discounts": discount_table(m),
+    }
+
+
+@router.get("/merchants", response=Page[MerchantOut], summary="合作商家及等级优惠")
+def list_merchants(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
     api_check(request, Perm.VIEW_MERCHANTS)
-    return [
-        {
-            "id": m.pk,
-            "name": m.name,
-            "address": m.address,
-            "region_code": m.region.code,
-            "status": m.status,
-            "discounts": discount_table(m),
-        }
-        for m in selectors.merchants_for(request.user)
-    ]
+    return paginate(selectors.merchants_for(request.user), paging, _merchant_out)
 
 
 @router.post(
     "/merchants/{merchant_id}/customer",
-    response=CustomerOut,
+    response=MerchantCustomerOut,
     summary="识别顾客：只返回打码姓名、等级、优惠和信用券余额",
 )
-def who_is_it(request: HttpRequest, merchant_id: int, payload: CustomerIn) -> dict[str, Any]:
+def who_is_it(request: HttpRequest, merchant_id: Id, payload: MerchantCustomerIn) -> dict[str, Any]:
     api_check(request, Perm.SELL)
     merchant = _staffed(request, merchant_id)
     customer = identify(
@@ -135,7 +138,7 @@ def who_is_it(request: HttpRequest, merchant_id: int, payload: CustomerIn) -> di
     response={201: SaleOut, 200: SaleOut},
     summary="收款（同一 client_id 重发返回第一次的收款）",
 )
-def sell(request: HttpRequest, merchant_id: int, payload: SaleIn) -> Status[dict[str, Any]]:
+def sell(request: HttpRequest, merchant_id: Id, payload: SaleIn) -> Status[dict[str, Any]]:
     api_check(request, Perm.SELL)
     merchant = _staffed(request, merchant_id)
     replayed = Sale.objects.filter(client_id=payload.client_id, merchant=merchant).first()
@@ -162,7 +165,8 @@ def sell(request: HttpRequest, merchant_id: int, payload: SaleIn) -> Status[dict
     return Status(201, _sale_out(sale))
 
 
-@router.get("/figures", response=list[FiguresOut], summary="各村商家消费统计")
-def figures(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("/figures", response=Page[MerchantFiguresOut], summary="各村商家消费统计")
+def figures(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
     api_check(request, Perm.VIEW_COUPONS)
-    return [selectors.village_figures(v).as_dict() for v in selectors.figure_villages(request.user)]
+    villages = selectors.figure_villages(request.user)
+    return paginate(villages, paging, lambda v: selectors.village_figures(v).as_dict())

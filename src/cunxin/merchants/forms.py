@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cunxin.accounts.models import User
+from cunxin.core.forms import CleanForm
 from cunxin.core.workflow import REASON_MAX
 from cunxin.merchants.models import MAX_DISCOUNT_PERCENT
 from cunxin.policy.models import Grade
@@ -20,7 +21,7 @@ _MONEY = {"class": "weui-input", "inputmode": "decimal", "autocomplete": "off"}
 _SELECT = {"class": "weui-select"}
 
 
-class MerchantForm(forms.Form):
+class MerchantForm(CleanForm):
     region = forms.ModelChoiceField(
         label=_("服务区域"),
         queryset=Region.objects.none(),
@@ -40,13 +41,13 @@ class MerchantForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CleanForm):
     reason = forms.CharField(
         label=_("原因"), max_length=REASON_MAX, widget=forms.TextInput(attrs=_TEXT)
     )
 
 
-class StaffForm(forms.Form):
+class StaffForm(CleanForm):
     user = forms.ModelChoiceField(
         label=_("收银员账号"), queryset=User.objects.none(), widget=forms.Select(attrs=_SELECT)
     )
@@ -58,7 +59,7 @@ class StaffForm(forms.Form):
         field.queryset = users
 
 
-class DiscountForm(forms.Form):
+class DiscountForm(CleanForm):
     """One percent-off field per grade, best grade first."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -73,7 +74,7 @@ class DiscountForm(forms.Form):
             )
 
 
-class CodeForm(forms.Form):
+class CodeForm(CleanForm):
     """The code on the villager's phone, typed by a scanner or by hand."""
 
     code = forms.CharField(
@@ -85,7 +86,7 @@ class CodeForm(forms.Form):
     )
 
 
-class CardForm(forms.Form):
+class CardForm(CleanForm):
     """A 诚信卡 number and its PIN, for a villager without a smartphone."""
 
     card_number = forms.CharField(
@@ -100,7 +101,7 @@ class CardForm(forms.Form):
     )
 
 
-class SaleForm(forms.Form):
+class SaleForm(CleanForm):
     """Amounts are strings here: ``fund.money.parse_yuan`` parses them strictly in the view."""
 
     amount = forms.CharField(
@@ -116,7 +117,7 @@ class SaleForm(forms.Form):
     client_id = forms.UUIDField(widget=forms.HiddenInput)
 
 
-class MonthForm(forms.Form):
+class MonthForm(CleanForm):
     month = forms.CharField(
         label=_("月份"), max_length=7, widget=forms.TextInput(attrs={**_TEXT, "type": "month"})
     )

@@ -6,8 +6,10 @@ import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
+from cunxin.core.fields import Id
+from cunxin.core.paging import MAX_LIMIT, Page, PageIn, paginate
 from cunxin.notifications.actions import mark_read
 from cunxin.notifications.selectors import inbox
 
@@ -23,39 +25,33 @@ class MessageOut(Schema):
     read: bool
 
 
-class MessagePage(Schema):
-    count: int
+class MessagePage(Page[MessageOut]):
     unread: int
-    items: list[MessageOut]
+
+
+def _message_out(m: Any) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "kind": m.kind,
+        "text": m.text,
+        "link": m.link,
+        "created_at": m.created_at,
+        "read": m.read_at is not None,
+    }
 
 
 @router.get("/messages", response=MessagePage, summary="我的消息（未读数在 unread）")
 def list_messages(
-    request: HttpRequest, unread_only: bool = False, limit: int = 50, offset: int = 0
+    request: HttpRequest, paging: Query[PageIn], unread_only: bool = False
 ) -> dict[str, Any]:
     messages = inbox(request.user)
     unread = messages.filter(read_at__isnull=True)
     shown = unread if unread_only else messages
-    offset, limit = max(offset, 0), min(max(limit, 1), 200)
-    return {
-        "count": shown.count(),
-        "unread": unread.count(),
-        "items": [
-            {
-                "id": m.pk,
-                "kind": m.kind,
-                "text": m.text,
-                "link": m.link,
-                "created_at": m.created_at,
-                "read": m.read_at is not None,
-            }
-            for m in shown[offset : offset + limit]
-        ],
-    }
+    return {**paginate(shown, paging, _message_out), "unread": unread.count()}
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = None
+    ids: list[Id] | None = Field(None, max_length=MAX_LIMIT)
 
 
 class ReadOut(Schema):

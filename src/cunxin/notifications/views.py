@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cunxin.core.cleaning import parse_id
 from cunxin.core.http import paginate, query_without_page
 from cunxin.notifications.actions import mark_read
 from cunxin.notifications.selectors import inbox
@@ -31,7 +32,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
 def read(request: HttpRequest) -> HttpResponse:
     """Mark one message (``id``) or all of them read."""
     raw = request.POST.getlist("id")
-    ids = [int(v) for v in raw if v.isdigit()] if raw else None
+    ids = [i for v in raw if (i := parse_id(v))] if raw else None
     if mark_read(request.user, ids) and ids is None:
         flash.success(request, _("已全部标为已读。"))
     return redirect("notifications:inbox")

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit, pii
+from cunxin.core.cleaning import read_upload
 from cunxin.core.errors import DomainError
 from cunxin.core.scoping import require, scope_of
 from cunxin.people import idnumber, roster
@@ -95,10 +97,17 @@ def _next_numbers(village_ids: set[int]) -> dict[int, int]:
 
 @transaction.atomic
 def do_import_roster(
-    content: bytes, filename: str, *, acting_user: Any, dry_run: bool = False, reason: str = ""
+    content: bytes | IO[bytes],
+    filename: str,
+    *,
+    acting_user: Any,
+    dry_run: bool = False,
+    reason: str = "",
 ) -> ImportResult:
-    """Import a roster file all or nothing; raises RosterInvalid with every bad row."""
+    """Import a roster file all or nothing; raises RosterInvalid with every bad row. An upload
+    larger than ROSTER_MAX_BYTES is refused unread."""
     require(acting_user, Perm.IMPORT_ROSTER)
+    content = read_upload(content, max_bytes=settings.ROSTER_MAX_BYTES)
     parsed = roster.parse(content, filename, importable_villages(acting_user))
     rows = parsed.rows
     existing = {

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime
+from typing import Literal
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import DomainError
+from cunxin.core.fields import Code, Id, Line, Search
 from cunxin.core.http import CSV, XLSX, api_check, download
+from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.people import actions, selectors
 from cunxin.people.models import Household, Resident
 from cunxin.regions.models import Level, Region
@@ -55,18 +57,13 @@ def _resident_out(r: Resident) -> dict[str, object]:
     }
 
 
-class ResidentPage(Schema):
-    count: int
-    items: list[ResidentOut]
-
-
 @router.get(
     "/residents",
-    response=ResidentPage,
+    response=Page[ResidentOut],
     summary="查找村民（姓名、拼音首字母、手机号、身份证后四位）",
 )
 def list_residents(
-    request: HttpRequest, q: str = "", village_code: str = "", limit: int = 50, offset: int = 0
+    request: HttpRequest, paging: Query[PageIn], q: Search = "", village_code: Code = ""
 ) -> dict[str, object]:
     api_check(request, Perm.VIEW_PEOPLE)
     residents = selectors.residents_for(request.user)
@@ -75,23 +72,18 @@ def list_residents(
     residents = selectors.search(residents, q).order_by(
         "village__code", "household__number", "-is_head", "pk"
     )
-    offset = max(offset, 0)
-    limit = min(max(limit, 1), 200)
-    return {
-        "count": residents.count(),
-        "items": [_resident_out(r) for r in residents[offset : offset + limit]],
-    }
+    return paginate(residents, paging, _resident_out)
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut, summary="村民详情（身份证号打码）")
-def get_resident(request: HttpRequest, resident_id: int) -> dict[str, object]:
+def get_resident(request: HttpRequest, resident_id: Id) -> dict[str, object]:
     # A villager may read their own record here.
     api_check(request, Perm.VIEW_PEOPLE, regions=False)
     return _resident_out(get_object_or_404(selectors.residents_for(request.user), pk=resident_id))
 
 
 class RevealIn(Schema):
-    reason: str
+    reason: Line
 
 
 class RevealOut(Schema):
@@ -101,7 +93,7 @@ class RevealOut(Schema):
 @router.post(
     "/residents/{resident_id}/reveal", response=RevealOut, summary="查看完整身份证号（记录在案）"
 )
-def reveal(request: HttpRequest, resident_id: int, payload: RevealIn) -> dict[str, str]:
+def reveal(request: HttpRequest, resident_id: Id, payload: RevealIn) -> dict[str, str]:
     api_check(request, Perm.REVEAL_ID)
     resident = get_object_or_404(
         selectors.residents_for(request.user, Perm.REVEAL_ID), pk=resident_id
@@ -111,15 +103,15 @@ def reveal(request: HttpRequest, resident_id: int, payload: RevealIn) -> dict[st
     }
 
 
-class HouseholdOut(Schema):
+class HouseholdDetailOut(Schema):
     id: int
     number: str
     village_code: str
     members: list[ResidentOut]
 
 
-@router.get("/households/{household_id}", response=HouseholdOut, summary="户及成员")
-def get_household(request: HttpRequest, household_id: int) -> dict[str, object]:
+@router.get("/households/{household_id}", response=HouseholdDetailOut, summary="户及成员")
+def get_household(request: HttpRequest, household_id: Id) -> dict[str, object]:
     api_check(request, Perm.VIEW_PEOPLE)
     household = get_object_or_404(
         Household.objects.restrict(request.user, Perm.VIEW_PEOPLE).select_related("village"),
@@ -136,7 +128,7 @@ def get_household(request: HttpRequest, household_id: int) -> dict[str, object]:
     }
 
 
-class ImportOut(Schema):
+class RosterImportOut(Schema):
     dry_run: bool
     households_created: int
     residents_created: int
@@ -144,22 +136,20 @@ class ImportOut(Schema):
     residents_unchanged: int
 
 
-@router.post("/roster/import", response=ImportOut, summary="导入花名册（有错则全部不导入）")
+@router.post("/roster/import", response=RosterImportOut, summary="导入花名册（有错则全部不导入）")
 def import_roster(
     request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False
 ) -> actions.ImportResult:
     api_check(request, Perm.IMPORT_ROSTER)
-    if file.size and file.size > settings.ROSTER_MAX_BYTES:
-        raise DomainError("file_too_large", _("文件太大，请分批导入。"))
     return actions.do_import_roster(
-        file.read(), file.name or "roster.xlsx", acting_user=request.user, dry_run=dry_run
+        file, file.name or "roster.xlsx", acting_user=request.user, dry_run=dry_run
     )
 
 
 class ExportIn(Schema):
-    village_codes: list[str]
-    format: str = "xlsx"
-    reason: str  # why full ID numbers leave the platform; required, kept in the audit trail
+    village_codes: list[Code] = Field(max_length=1000)
+    format: Literal["xlsx", "csv"] = "xlsx"
+    reason: Line  # why full ID numbers leave the platform; required, kept in the audit trail
 
 
 @router.post("/roster/export", summary="导出花名册（含完整身份证号，记录在案）")

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.forms import CleanForm
 from cunxin.core.http import set_queryset
 from cunxin.people.models import ResidentStatus
 from cunxin.regions.models import Region
@@ -12,7 +13,7 @@ from cunxin.regions.models import Region
 _TEXT = {"class": "weui-input"}
 
 
-class ImportForm(forms.Form):
+class ImportForm(CleanForm):
     file = forms.FileField(
         label=_("花名册文件"),
         help_text=_(
@@ -24,7 +25,7 @@ class ImportForm(forms.Form):
     dry_run = forms.BooleanField(label=_("只检查，不导入"), required=False)
 
 
-class ExportForm(forms.Form):
+class ExportForm(CleanForm):
     villages = forms.ModelMultipleChoiceField(
         label=_("村"), queryset=Region.objects.none(), widget=forms.CheckboxSelectMultiple
     )
@@ -36,13 +37,13 @@ class ExportForm(forms.Form):
         set_queryset(self.fields["villages"], villages)
 
 
-class RevealForm(forms.Form):
+class RevealForm(CleanForm):
     reason = forms.CharField(
         label=_("查看原因"), max_length=200, widget=forms.TextInput(attrs=_TEXT)
     )
 
 
-class ResidentEditForm(forms.Form):
+class ResidentEditForm(CleanForm):
     name = forms.CharField(label=_("姓名"), max_length=40, widget=forms.TextInput(attrs=_TEXT))
     phone = forms.CharField(
         label=_("联系电话"),
@@ -59,7 +60,7 @@ class ResidentEditForm(forms.Form):
     )
 
 
-class ResidentAddForm(forms.Form):
+class ResidentAddForm(CleanForm):
     name = forms.CharField(label=_("姓名"), max_length=40, widget=forms.TextInput(attrs=_TEXT))
     relation = forms.CharField(
         label=_("与户主关系"), max_length=16, widget=forms.TextInput(attrs=_TEXT)

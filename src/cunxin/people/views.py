@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError
 from cunxin.core.http import CSV, XLSX, download, paginate, query_without_page, requires, run_action
 from cunxin.core.scoping import scope_of
@@ -37,8 +37,8 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     residents = selectors.residents_for(request.user)
     villages = Region.objects.restrict(request.user, Perm.VIEW_PEOPLE).filter(level=Level.VILLAGE)
     village_id = request.GET.get("village", "")
-    if village_id.isdigit():
-        residents = residents.filter(village_id=int(village_id))
+    if parse_id(village_id):
+        residents = residents.filter(village_id=parse_id(village_id))
     residents = selectors.search(residents, query).order_by(
         "village__code", "household__number", "-is_head", "birth_date"
     )
@@ -169,22 +169,15 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     row_errors = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.ROSTER_MAX_BYTES:
-            form.add_error("file", _("文件太大，请分批导入。"))
-        else:
-            content = upload.read()
-            try:
-                result = actions.do_import_roster(
-                    content,
-                    upload.name,
-                    acting_user=request.user,
-                    dry_run=form.cleaned_data["dry_run"],
-                )
-            except RosterInvalid as exc:
-                row_errors = exc.errors
-                form.add_error(None, str(exc))
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else "file", str(exc))
+        try:
+            result = actions.do_import_roster(
+                upload, upload.name, acting_user=request.user, dry_run=form.cleaned_data["dry_run"]
+            )
+        except RosterInvalid as exc:
+            row_errors = exc.errors
+            form.add_error(None, str(exc))
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else "file", str(exc))
     return render(
         request, "people/import.html", {"form": form, "result": result, "row_errors": row_errors}
     )
@@ -252,7 +245,7 @@ def my_statement(request: HttpRequest) -> HttpResponse:
         pk=resident_id,
     )
     before_text = request.GET.get("before", "")
-    before = int(before_text) if before_text.isdigit() else None
+    before = parse_id(before_text)
     lines = statement(resident, limit=STATEMENT_PAGE, before=before)
     return render(
         request,

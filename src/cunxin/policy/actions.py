@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
+from cunxin.core.cleaning import check_text, read_upload
 from cunxin.core.errors import DomainError
 from cunxin.core.scoping import require
 from cunxin.people.spreadsheets import write_xlsx
@@ -86,8 +88,30 @@ def _check_effective_from(previous: datetime.date | None, effective_from: dateti
         )
 
 
+def _check_types(values: dict[str, Any]) -> None:
+    """Each value of the kind its column holds: a whole number, yes/no or text (an API client
+    may send any JSON value under any name)."""
+    for key, value in values.items():
+        column = CreditPolicy._meta.get_field(key)
+        if isinstance(column, models.BooleanField):
+            fits = isinstance(value, bool)
+        elif isinstance(column, models.IntegerField):
+            fits = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(column, models.CharField | models.TextField):
+            fits = isinstance(value, str)
+        else:
+            fits = True
+        if not fits:
+            raise DomainError(
+                f"{key}_invalid",
+                _("“%(label)s”的值不对。") % {"label": getattr(column, "verbose_name", key)},
+                field=key,
+            )
+
+
 def check_policy_values(values: dict[str, Any]) -> None:
     """The cross-field rules of a policy, with the field each broken rule is about."""
+    _check_types(values)
     bands = [values[k] for k in ("aaa_min", "aa_min", "a_min", "b_min", "c_min")]
     if any(not isinstance(b, int) or b < 0 for b in bands):
         raise DomainError("bands_invalid", _("等级分数线必须是非负整数。"), field="aaa_min")
@@ -143,6 +167,11 @@ def _field_default(name: str) -> Any:
     return field.get_default()
 
 
+def _change_reason(reason: str) -> str:
+    """The reason as written: one longer than its column is refused, never cut."""
+    return check_text(reason.strip(), field="change_reason", max_length=200, label=_("修改说明"))
+
+
 @transaction.atomic
 def do_save_policy(
     region: Region,
@@ -178,7 +207,7 @@ def do_save_policy(
         version=(previous.version + 1) if previous else 1,
         effective_from=effective_from,
         created_by=acting_user if getattr(acting_user, "pk", None) else None,
-        change_reason=reason.strip()[:200],
+        change_reason=_change_reason(reason),
         **merged,
     )
     before, after = audit.changed(base, merged) if template else ({}, merged)
@@ -220,7 +249,7 @@ def _new_version(
         version=(latest.version + 1) if latest else 1,
         effective_from=effective_from,
         created_by=acting_user if getattr(acting_user, "pk", None) else None,
-        change_reason=reason.strip()[:200],
+        change_reason=_change_reason(reason),
         is_latest=True,
         **values,
     )
@@ -320,16 +349,18 @@ class CatalogueInvalid(DomainError):
 @transaction.atomic
 def do_import_catalogue(
     region: Region,
-    content: bytes,
+    content: bytes | IO[bytes],
     filename: str,
     *,
     effective_from: datetime.date | None = None,
     acting_user: Any,
     reason: str = "",
 ) -> CatalogueImport:
-    """Import a catalogue file all or nothing: new codes are added, changed ones versioned."""
+    """Import a catalogue file all or nothing: new codes are added, changed ones versioned. An
+    upload larger than ROSTER_MAX_BYTES is refused unread."""
     require(acting_user, Perm.EDIT_POLICY, region.code)
     _check_owner(region)
+    content = read_upload(content, max_bytes=settings.ROSTER_MAX_BYTES)
     parsed = catalogue_file.parse(content, filename)
     if parsed.errors:
         raise CatalogueInvalid(parsed.errors)

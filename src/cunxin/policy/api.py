@@ -7,9 +7,10 @@ import datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.fields import Code, Day, Int, Line, Note
 from cunxin.core.http import api_check
 from cunxin.core.scoping import scope_of
 from cunxin.policy import actions, selectors
@@ -65,9 +66,7 @@ class PolicyOut(Schema):
 
 
 @router.get("/policy", response=PolicyOut, summary="某村或镇某日现行的信用管理办法")
-def get_policy(
-    request: HttpRequest, region_code: str, day: datetime.date | None = None
-) -> CreditPolicy:
+def get_policy(request: HttpRequest, region_code: Code, day: Day | None = None) -> CreditPolicy:
     api_check(request, Perm.VIEW_POLICY, regions=False)
     region = _region(request, region_code, Perm.VIEW_POLICY)
     policy = selectors.policy_in_force(region, day or timezone.localdate())
@@ -79,13 +78,13 @@ def get_policy(
 
 
 class PolicyIn(Schema):
-    effective_from: datetime.date
-    change_reason: str = ""
-    values: dict[str, int | bool | str]
+    effective_from: Day
+    change_reason: Line = ""
+    values: dict[Code, Int | bool | Line] = Field(max_length=100)
 
 
 @router.post("/policy", response={201: PolicyOut}, summary="保存新版本的信用管理办法")
-def save_policy(request: HttpRequest, region_code: str, payload: PolicyIn) -> Status[CreditPolicy]:
+def save_policy(request: HttpRequest, region_code: Code, payload: PolicyIn) -> Status[CreditPolicy]:
     api_check(request, Perm.EDIT_POLICY)
     region = _region(request, region_code, Perm.EDIT_POLICY)
     policy = actions.do_save_policy(
@@ -98,7 +97,7 @@ def save_policy(request: HttpRequest, region_code: str, payload: PolicyIn) -> St
     return Status(201, policy)
 
 
-class ItemOut(Schema):
+class CatalogueItemOut(Schema):
     id: int
     region_code: str
     code: str
@@ -118,35 +117,37 @@ class ItemOut(Schema):
     description: str
 
 
-@router.get("/catalogue", response=list[ItemOut], summary="某村或镇某日现行的行为目录")
+@router.get("/catalogue", response=list[CatalogueItemOut], summary="某村或镇某日现行的行为目录")
 def get_catalogue(
-    request: HttpRequest, region_code: str, day: datetime.date | None = None
+    request: HttpRequest, region_code: Code, day: Day | None = None
 ) -> list[CatalogueItem]:
     api_check(request, Perm.VIEW_POLICY, regions=False)
     region = _region(request, region_code, Perm.VIEW_POLICY)
     return list(selectors.catalogue_in_force(region, day or timezone.localdate()).values())
 
 
-class ItemIn(Schema):
-    code: str
-    name: str
+class CatalogueItemIn(Schema):
+    code: Code
+    name: Line
     category: Category
     direction: Direction
     scoring: Scoring = Scoring.FIXED
-    points: int
-    unit: str = ""
-    monthly_cap: int | None = None
+    points: Int
+    unit: Code = ""
+    monthly_cap: Int | None = None
     evidence_required: bool = False
     serious: bool = False
-    validity_years: int | None = None
+    validity_years: Int | None = None
     active: bool = True
-    description: str = ""
-    effective_from: datetime.date
-    change_reason: str = ""
+    description: Note = ""
+    effective_from: Day
+    change_reason: Line = ""
 
 
-@router.post("/catalogue", response={201: ItemOut}, summary="新增条目或保存条目的新版本")
-def save_item(request: HttpRequest, region_code: str, payload: ItemIn) -> Status[CatalogueItem]:
+@router.post("/catalogue", response={201: CatalogueItemOut}, summary="新增条目或保存条目的新版本")
+def save_item(
+    request: HttpRequest, region_code: Code, payload: CatalogueItemIn
+) -> Status[CatalogueItem]:
     api_check(request, Perm.EDIT_POLICY)
     region = _region(request, region_code, Perm.EDIT_POLICY)
     values = payload.dict(exclude={"code", "effective_from", "change_reason"})

@@ -32,6 +32,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("code", "name", "category", "direction", "points")
 HEADERS = tuple(texts[0] for texts in COLUMNS.values())
 ITEM_FIELDS = tuple(k for k in COLUMNS if k != "code")
+# The most points one item can be worth (per time, or per unit).
+MAX_POINTS = 10_000
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,15}$")
 _YES = {"是", "y", "yes", "true", "1", "√", "✓"}
 _NO = {"否", "n", "no", "false", "0", "", "×"}
@@ -96,6 +98,19 @@ def check_values(values: dict[str, Any]) -> list[tuple[str, str]]:
         problems.append(("name", _("名称不能超过80个字。")))
     if len(values.get("unit") or "") > 16:
         problems.append(("unit", _("计分单位不能超过16个字。")))
+    # Points multiply by quantities of up to 10,000: bounded so a score always fits its column.
+    for key, low, high, required in (
+        ("points", 1, MAX_POINTS, True),
+        ("monthly_cap", 1, MAX_POINTS * 100, False),
+        ("validity_years", 1, 100, False),
+    ):
+        value = values.get(key)
+        if value is None and not required:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            problems.append(
+                (key, _("应为 %(low)d 到 %(high)d 之间的整数。") % {"low": low, "high": high})
+            )
     return problems
 
 

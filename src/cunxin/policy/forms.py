@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.forms import CleanForm
 from cunxin.policy.actions import POLICY_FIELDS
 from cunxin.policy.models import Category, CreditPolicy, Direction, Scoring
 
@@ -15,7 +16,7 @@ _DATE = {"class": "weui-input", "type": "date"}
 _ISO_DATE = "%Y-%m-%d"  # what <input type=date> accepts, whatever the language
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(CleanForm):
     """The policy's values, with the model's fields and labels; the action checks the rules.
 
     A plain form rather than a ModelForm: saving creates a new version through the action, and
@@ -64,7 +65,7 @@ class PolicyForm(forms.Form):
         self.fields["effective_from"].initial = timezone.localdate()
 
 
-class ItemForm(forms.Form):
+class ItemForm(CleanForm):
     code = forms.CharField(label=_("编码"), max_length=16, widget=forms.TextInput(attrs=_TEXT))
     name = forms.CharField(label=_("行为名称"), max_length=80, widget=forms.TextInput(attrs=_TEXT))
     category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
@@ -110,7 +111,7 @@ class ItemForm(forms.Form):
     )
 
 
-class CatalogueImportForm(forms.Form):
+class CatalogueImportForm(CleanForm):
     file = forms.FileField(
         label=_("目录文件 (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"})
     )

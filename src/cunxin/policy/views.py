@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError
 from cunxin.core.http import XLSX, download, requires, run_action
 from cunxin.core.scoping import scope_of
@@ -28,8 +29,8 @@ def _region(request: HttpRequest, permission: str) -> Region:
         level__in=[Level.TOWN, Level.VILLAGE]
     )
     raw = request.GET.get("region", "")
-    if raw.isdigit():
-        region = regions.filter(pk=int(raw)).first()
+    if raw:
+        region = regions.filter(pk=parse_id(raw) or 0).first()
         if region is None:
             raise Http404
         # A village user sees its town through ancestry; they read it, they are not "in" it.
@@ -218,7 +219,7 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
         try:
             result = actions.do_import_catalogue(
                 region,
-                upload.read(),
+                upload,
                 upload.name,
                 effective_from=form.cleaned_data["effective_from"],
                 acting_user=request.user,

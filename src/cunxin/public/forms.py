@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.forms import CleanForm
 from cunxin.public.selectors import public_village
 from cunxin.regions.models import Region
 
@@ -14,7 +15,7 @@ _SPACE = re.compile(r"\s+")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(CleanForm):
     village = forms.CharField(
         label=_("村区划代码"),
         max_length=20,

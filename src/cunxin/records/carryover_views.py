@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.forms import CleanForm
 from cunxin.core.http import paginate, requires, run_action
 from cunxin.ledger.models import Currency, Entry
 from cunxin.records.actions.carryover import do_carry_over, plan_carry_over
@@ -33,7 +34,7 @@ def _last_period_end() -> datetime.date:
     return timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
 
 
-class CarryOverForm(forms.Form):
+class CarryOverForm(CleanForm):
     village = forms.ModelChoiceField(
         label=gettext_lazy("村"), queryset=Region.objects.none(), empty_label=None
     )

@@ -6,12 +6,11 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from cunxin.core.errors import DomainError
+from cunxin.core.cleaning import parse_id
+from cunxin.core.forms import CleanForm
 from cunxin.core.workflow import REASON_MAX
-from cunxin.records.evidence import MAX_BYTES, MAX_FILES
 from cunxin.records.models import ObjectionStatus
 
 _TEXT = {"class": "weui-input"}
@@ -32,7 +31,7 @@ class PhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class CollectForm(forms.Form):
+class CollectForm(CleanForm):
     """One behaviour for one villager (``team``: for several). The resident and item come from
     the live search lists of the page, so they are read from the raw data in ``clean``."""
 
@@ -68,7 +67,7 @@ class CollectForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         self.resident_ids = list(
-            dict.fromkeys(int(v) for v in _values(self.data, "resident") if str(v).isdigit())
+            dict.fromkeys(i for v in _values(self.data, "resident") if (i := parse_id(v)))
         )
         if not self.resident_ids:
             self.add_error(None, _("请先搜索并选择村民。"))
@@ -81,31 +80,12 @@ class CollectForm(forms.Form):
         return data
 
 
-def read_photos(files: list[UploadedFile]) -> list[tuple[str, bytes]]:
-    """The uploaded photos as (name, content); too many or too big ones are refused unread."""
-    if len(files) > MAX_FILES:
-        raise DomainError(
-            "photos_too_many", _("每条记录最多%d张照片。") % MAX_FILES, field="photos"
-        )
-    photos = []
-    for upload in files:
-        if (upload.size or 0) > MAX_BYTES:
-            raise DomainError(
-                "photo_too_large",
-                _("照片“%(name)s”超过%(mb)dMB，请压缩后再传。")
-                % {"name": upload.name, "mb": MAX_BYTES // 1024 // 1024},
-                field="photos",
-            )
-        photos.append((upload.name or "photo", upload.read()))
-    return photos
-
-
 def new_client_id() -> uuid.UUID:
     """The id a freshly rendered entry form carries: sending it twice returns the first record."""
     return uuid.uuid4()
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(CleanForm):
     """Approve or reject the ticked records of the queue."""
 
     action = forms.ChoiceField(choices=[("approve", _("通过")), ("reject", _("不通过"))])
@@ -122,17 +102,17 @@ class ReviewForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        self.record_ids = [int(v) for v in _values(self.data, "ids") if str(v).isdigit()]
+        self.record_ids = [i for v in _values(self.data, "ids") if (i := parse_id(v))]
         if not self.record_ids:
             self.add_error(None, _("请先勾选记录。"))
         return data
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CleanForm):
     reason = forms.CharField(label=_("原因"), max_length=2000, widget=forms.Textarea(attrs=_AREA))
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(CleanForm):
     reason = forms.CharField(
         label=_("异议理由"),
         max_length=2000,
@@ -142,7 +122,7 @@ class ObjectionForm(forms.Form):
     )
 
 
-class RulingForm(forms.Form):
+class RulingForm(CleanForm):
     outcome = forms.ChoiceField(
         label=_("处理结果"),
         choices=[
@@ -158,7 +138,7 @@ class RulingForm(forms.Form):
     )
 
 
-class RecordImportForm(forms.Form):
+class RecordImportForm(CleanForm):
     file = forms.FileField(
         label=_("记录文件"),
         help_text=_(

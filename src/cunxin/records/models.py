@@ -156,8 +156,12 @@ class Evidence(models.Model):
 
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="evidence")
     file = models.FileField(upload_to="evidence/%Y/%m/")
+    # A small JPEG for lists; empty for photos stored before thumbnails were made.
+    thumbnail = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

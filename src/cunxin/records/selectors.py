@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.cleaning import parse_id
 from cunxin.core.scoping import scope_of
 from cunxin.ledger.models import Transfer
 from cunxin.people.models import Resident
@@ -92,11 +93,12 @@ def residents_to_collect(user: Any, query: str) -> QuerySet[Resident]:
 def collect_village(user: Any, resident_id: object = None) -> Region | None:
     """The village whose catalogue the entry form offers: the chosen resident's, else the
     collector's first village."""
-    if resident_id and str(resident_id).isdigit():
+    picked = parse_id(resident_id)
+    if picked is not None:
         resident = (
             Resident.objects.restrict(user, Perm.COLLECT_RECORDS)
             .select_related("village")
-            .filter(pk=int(str(resident_id)))
+            .filter(pk=picked)
             .first()
         )
         if resident is not None:

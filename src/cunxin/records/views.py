@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError
 from cunxin.core.http import paginate, query_without_page, requires, run_action
 from cunxin.core.scoping import scope_of
@@ -34,6 +34,7 @@ from cunxin.records.actions.review import (
     may_reverse,
     may_review,
 )
+from cunxin.records.evidence import uploads
 from cunxin.records.forms import (
     CollectForm,
     ObjectionForm,
@@ -42,7 +43,6 @@ from cunxin.records.forms import (
     ReviewForm,
     RulingForm,
     new_client_id,
-    read_photos,
 )
 from cunxin.records.models import Evidence, ObjectionStatus, Record, Status
 
@@ -64,7 +64,7 @@ def collect_team(request: HttpRequest) -> HttpResponse:
 def _collect_page(request: HttpRequest, *, team: bool) -> HttpResponse:
     user = request.user
     post = request.POST if request.method == "POST" else None
-    picked_ids = [int(v) for v in post.getlist("resident") if v.isdigit()] if post else []
+    picked_ids = [i for v in post.getlist("resident") if (i := parse_id(v))] if post else []
     # The search buttons (and a form sent with a search typed but nobody picked, as happens
     # without JavaScript) show results again instead of saving.
     searching = post is not None and (
@@ -97,7 +97,7 @@ def _collect_page(request: HttpRequest, *, team: bool) -> HttpResponse:
     query = post.get("q", "") if post else ""
     item_query = post.get("item_q", "") if post else ""
     chosen = [i for i in selectors.items_to_collect(village) if i.code == chosen_code]
-    done_ids = [int(v) for v in request.GET.get("done", "").split(",") if v.isdigit()]
+    done_ids = [i for v in request.GET.get("done", "").split(",") if (i := parse_id(v))]
     return render(
         request,
         "records/collect.html",
@@ -142,7 +142,7 @@ def _save(request: HttpRequest, form: CollectForm, team: bool) -> list[Record] |
             "quantity": parse_quantity(data["quantity"]),
             "behaviour_date": data["behaviour_date"],
             "note": data["note"],
-            "photos": read_photos(request.FILES.getlist("photos")),
+            "photos": uploads(request.FILES.getlist("photos")),
             "acting_user": request.user,
         }
         if team:
@@ -222,21 +222,15 @@ def record_import(request: HttpRequest) -> HttpResponse:
     row_errors = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.ROSTER_MAX_BYTES:
-            form.add_error("file", _("文件太大，请分批导入。"))
-        else:
-            try:
-                result = do_import_records(
-                    upload.read(),
-                    upload.name,
-                    acting_user=request.user,
-                    dry_run=form.cleaned_data["dry_run"],
-                )
-            except RecordsInvalid as exc:
-                row_errors = exc.errors
-                form.add_error(None, str(exc))
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else "file", str(exc))
+        try:
+            result = do_import_records(
+                upload, upload.name, acting_user=request.user, dry_run=form.cleaned_data["dry_run"]
+            )
+        except RecordsInvalid as exc:
+            row_errors = exc.errors
+            form.add_error(None, str(exc))
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else "file", str(exc))
     return render(
         request,
         "records/import.html",
@@ -255,7 +249,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
     records = selectors.filter_records(
         selectors.records_for(user),
         status=request.GET.get("status", ""),
-        village_id=int(village_id) if village_id.isdigit() else None,
+        village_id=parse_id(village_id),
         query=request.GET.get("q", ""),
     )
     return render(
@@ -309,15 +303,20 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Perm.VIEW_RECORDS, regions=False)
 def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
-    """An evidence photo, to whoever may see its record (never a public URL)."""
+    """An evidence photo, to whoever may see its record (never a public URL); ``?size=thumb``
+    answers its small JPEG (the photo itself where none was made)."""
     evidence = get_object_or_404(
         Evidence.objects.filter(
             record__in=Record.objects.restrict(request.user, Perm.VIEW_RECORDS)
         ),
         pk=pk,
     )
-    with evidence.file.open("rb") as stored:
-        response = HttpResponse(stored.read(), content_type=evidence.content_type)
+    thumb = request.GET.get("size") == "thumb" and bool(evidence.thumbnail)
+    stored_file = evidence.thumbnail if thumb else evidence.file
+    with stored_file.open("rb") as stored:
+        response = HttpResponse(
+            stored.read(), content_type="image/jpeg" if thumb else evidence.content_type
+        )
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -358,7 +357,7 @@ def review(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已退回 %d 条记录。") % len(done))
             return redirect(_next(request, request.get_full_path()))
-    records = selectors.review_queue(user, int(village_id) if village_id.isdigit() else None)
+    records = selectors.review_queue(user, parse_id(village_id))
     page = paginate(request, records, 50)
     return render(
         request,
@@ -425,7 +424,7 @@ def publish(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("village", "")
     village = get_object_or_404(
         selectors.villages_for(request.user, Perm.PUBLISH_NOTICES),
-        pk=int(raw) if raw.isdigit() else 0,
+        pk=parse_id(raw) or 0,
     )
     try:
         notice = do_publish_notice(village, acting_user=request.user)

@@ -5,11 +5,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.forms import CleanForm
 from cunxin.core.http import set_queryset
 from cunxin.regions.models import Level, Region
 
 
-class RegionForm(forms.Form):
+class RegionForm(CleanForm):
     parent = forms.ModelChoiceField(label=_("上级"), queryset=Region.objects.none())
     level = forms.TypedChoiceField(label=_("级别"), choices=Level.choices, coerce=int)
     code = forms.CharField(

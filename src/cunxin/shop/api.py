@@ -10,14 +10,16 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Router, Status
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Perm
 from cunxin.cards.identify import identify
 from cunxin.core.errors import DomainError, Forbidden
+from cunxin.core.fields import Day, Id
 from cunxin.core.http import api_check
+from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.records.standing import PolicyCache
 from cunxin.shop import schemas, selectors
 from cunxin.shop.actions.catalogue import (
@@ -37,22 +39,22 @@ from cunxin.shop.receipts import customer_view, receipt
 router = Router(tags=["shop"])
 
 
-def _shop(request: HttpRequest, shop_id: int) -> Shop:
+def _shop(request: HttpRequest, shop_id: Id) -> Shop:
     shop: Shop = get_object_or_404(selectors.shops_for(request.user), pk=shop_id)
     return shop
 
 
-def _managed_shop(request: HttpRequest, shop_id: int) -> Shop:
+def _managed_shop(request: HttpRequest, shop_id: Id) -> Shop:
     shop: Shop = get_object_or_404(selectors.managed_shops(request.user), pk=shop_id)
     return shop
 
 
-def _kept_shop(request: HttpRequest, shop_id: int) -> Shop:
+def _kept_shop(request: HttpRequest, shop_id: Id) -> Shop:
     shop: Shop = get_object_or_404(selectors.kept_shops(request.user), pk=shop_id)
     return shop
 
 
-def _managed_goods(request: HttpRequest, goods_id: int) -> Goods:
+def _managed_goods(request: HttpRequest, goods_id: Id) -> Goods:
     goods: Goods = get_object_or_404(
         Goods.objects.filter(shop__in=selectors.managed_shops(request.user)).select_related(
             "shop__village"
@@ -65,10 +67,10 @@ def _managed_goods(request: HttpRequest, goods_id: int) -> Goods:
 # --- shops and keepers -------------------------------------------------------------------------
 
 
-@router.get("/shops", response=list[schemas.ShopOut], summary="信用超市")
-def list_shops(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("/shops", response=Page[schemas.ShopOut], summary="信用超市")
+def list_shops(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
     api_check(request, Perm.VIEW_SHOP)
-    return [schemas.shop_out(s) for s in selectors.shops_for(request.user)]
+    return paginate(selectors.shops_for(request.user), paging, schemas.shop_out)
 
 
 @router.post("/shops", response={201: schemas.ShopOut}, summary="开设信用超市")
@@ -82,13 +84,13 @@ def create_shop(request: HttpRequest, payload: schemas.ShopIn) -> Status[dict[st
 
 
 @router.get("/shops/{shop_id}", response=schemas.ShopOut, summary="信用超市详情")
-def get_shop(request: HttpRequest, shop_id: int) -> dict[str, Any]:
+def get_shop(request: HttpRequest, shop_id: Id) -> dict[str, Any]:
     api_check(request, Perm.VIEW_SHOP)
     return schemas.shop_out(_shop(request, shop_id))
 
 
 @router.post("/shops/{shop_id}", response=schemas.ShopOut, summary="修改信用超市")
-def edit_shop(request: HttpRequest, shop_id: int, payload: schemas.ShopEditIn) -> dict[str, Any]:
+def edit_shop(request: HttpRequest, shop_id: Id, payload: schemas.ShopEditIn) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_SHOP)
     shop = do_edit_shop(
         _managed_shop(request, shop_id),
@@ -101,7 +103,7 @@ def edit_shop(request: HttpRequest, shop_id: int, payload: schemas.ShopEditIn) -
 
 
 @router.get("/shops/{shop_id}/keepers", response=list[schemas.KeeperOut], summary="店主")
-def list_keepers(request: HttpRequest, shop_id: int) -> list[dict[str, Any]]:
+def list_keepers(request: HttpRequest, shop_id: Id) -> list[dict[str, Any]]:
     api_check(request, Perm.MANAGE_SHOP)
     return _keepers(_managed_shop(request, shop_id))
 
@@ -115,7 +117,7 @@ def _keepers(shop: Shop) -> list[dict[str, Any]]:
 
 @router.post("/shops/{shop_id}/keepers", response={201: schemas.KeeperOut}, summary="添加店主")
 def add_keeper(
-    request: HttpRequest, shop_id: int, payload: schemas.KeeperIn
+    request: HttpRequest, shop_id: Id, payload: schemas.KeeperIn
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.MANAGE_SHOP)
     shop = _managed_shop(request, shop_id)
@@ -133,7 +135,7 @@ def add_keeper(
     response=list[schemas.KeeperOut],
     summary="移除店主（答复余下的店主）",
 )
-def remove_keeper(request: HttpRequest, shop_id: int, keeper_id: int) -> list[dict[str, Any]]:
+def remove_keeper(request: HttpRequest, shop_id: Id, keeper_id: Id) -> list[dict[str, Any]]:
     api_check(request, Perm.MANAGE_SHOP)
     shop = _managed_shop(request, shop_id)
     keeper = get_object_or_404(
@@ -146,15 +148,15 @@ def remove_keeper(request: HttpRequest, shop_id: int, keeper_id: int) -> list[di
 # --- goods and stock ---------------------------------------------------------------------------
 
 
-@router.get("/shops/{shop_id}/goods", response=list[schemas.GoodsOut], summary="商品")
-def list_goods(request: HttpRequest, shop_id: int) -> list[dict[str, Any]]:
+@router.get("/shops/{shop_id}/goods", response=Page[schemas.GoodsOut], summary="商品")
+def list_goods(request: HttpRequest, shop_id: Id, paging: Query[PageIn]) -> dict[str, Any]:
     api_check(request, Perm.VIEW_SHOP)
-    return [schemas.goods_out(g) for g in _shop(request, shop_id).goods.all()]
+    return paginate(_shop(request, shop_id).goods.all(), paging, schemas.goods_out)
 
 
 @router.post("/shops/{shop_id}/goods", response={201: schemas.GoodsOut}, summary="上架商品")
 def create_goods(
-    request: HttpRequest, shop_id: int, payload: schemas.NewGoodsIn
+    request: HttpRequest, shop_id: Id, payload: schemas.NewGoodsIn
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.MANAGE_SHOP)
     goods = do_create_goods(
@@ -172,7 +174,7 @@ def create_goods(
 
 
 @router.post("/goods/{goods_id}", response=schemas.GoodsOut, summary="修改商品")
-def edit_goods(request: HttpRequest, goods_id: int, payload: schemas.GoodsIn) -> dict[str, Any]:
+def edit_goods(request: HttpRequest, goods_id: Id, payload: schemas.GoodsIn) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_SHOP)
     goods = do_edit_goods(
         _managed_goods(request, goods_id),
@@ -188,7 +190,7 @@ def edit_goods(request: HttpRequest, goods_id: int, payload: schemas.GoodsIn) ->
 
 
 @router.post("/goods/{goods_id}/photo", response=schemas.GoodsOut, summary="上传商品照片")
-def upload_photo(request: HttpRequest, goods_id: int, photo: File[UploadedFile]) -> dict[str, Any]:
+def upload_photo(request: HttpRequest, goods_id: Id, photo: File[UploadedFile]) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_SHOP)
     goods = _managed_goods(request, goods_id)
     goods = do_edit_goods(
@@ -199,7 +201,7 @@ def upload_photo(request: HttpRequest, goods_id: int, photo: File[UploadedFile])
             monthly_limit=goods.monthly_limit,
             active=goods.active,
         ),
-        photo=(photo.name or "", photo.read()),
+        photo=(photo.name or "", photo),
         acting_user=request.user,
     )
     return schemas.goods_out(goods)
@@ -207,7 +209,7 @@ def upload_photo(request: HttpRequest, goods_id: int, photo: File[UploadedFile])
 
 @router.post("/goods/{goods_id}/stock", response={201: schemas.StockMoveOut}, summary="出入库")
 def move_stock(
-    request: HttpRequest, goods_id: int, payload: schemas.StockIn
+    request: HttpRequest, goods_id: Id, payload: schemas.StockIn
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.MANAGE_SHOP)
     move = do_move_stock(
@@ -230,22 +232,23 @@ def move_stock(
     )
 
 
-@router.get("/goods/{goods_id}/moves", response=list[schemas.StockMoveOut], summary="出入库记录")
-def list_moves(request: HttpRequest, goods_id: int) -> list[dict[str, Any]]:
+def _move_out(m: Any) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "goods_id": m.goods_id,
+        "change": m.change,
+        "reason": m.reason,
+        "note": m.note,
+        "stock_after": m.stock_after,
+        "at": m.at,
+    }
+
+
+@router.get("/goods/{goods_id}/moves", response=Page[schemas.StockMoveOut], summary="出入库记录")
+def list_moves(request: HttpRequest, goods_id: Id, paging: Query[PageIn]) -> dict[str, Any]:
     api_check(request, Perm.VIEW_SHOP)
     goods = get_object_or_404(selectors.goods_for(request.user), pk=goods_id)
-    return [
-        {
-            "id": m.pk,
-            "goods_id": m.goods_id,
-            "change": m.change,
-            "reason": m.reason,
-            "note": m.note,
-            "stock_after": m.stock_after,
-            "at": m.at,
-        }
-        for m in goods.moves.all()[:500]
-    ]
+    return paginate(goods.moves.all(), paging, _move_out)
 
 
 # --- the counter -------------------------------------------------------------------------------
@@ -254,7 +257,7 @@ def list_moves(request: HttpRequest, goods_id: int) -> list[dict[str, Any]]:
 @router.post(
     "/shops/{shop_id}/customer", response=schemas.CustomerOut, summary="识别顾客（付款码或诚信卡）"
 )
-def who_is_it(request: HttpRequest, shop_id: int, payload: schemas.CustomerIn) -> dict[str, Any]:
+def who_is_it(request: HttpRequest, shop_id: Id, payload: schemas.CustomerIn) -> dict[str, Any]:
     api_check(request, Perm.REDEEM)
     shop = _kept_shop(request, shop_id)
     customer = identify(
@@ -272,7 +275,7 @@ def who_is_it(request: HttpRequest, shop_id: int, payload: schemas.CustomerIn) -
     response={201: schemas.ReceiptOut, 200: schemas.ReceiptOut},
     summary="兑换（同一 client_id 重发返回第一次的兑换）",
 )
-def redeem(request: HttpRequest, shop_id: int, payload: schemas.RedeemIn) -> Status[dict[str, Any]]:
+def redeem(request: HttpRequest, shop_id: Id, payload: schemas.RedeemIn) -> Status[dict[str, Any]]:
     api_check(request, Perm.REDEEM)
     shop = _kept_shop(request, shop_id)
     replayed = Redemption.objects.filter(client_id=payload.client_id, shop=shop).first()
@@ -295,10 +298,10 @@ def redeem(request: HttpRequest, shop_id: int, payload: schemas.RedeemIn) -> Sta
     return Status(201, schemas.receipt_out(receipt(redemption)))
 
 
-@router.get("/redemptions", response=list[schemas.ReceiptOut], summary="兑换记录（某日）")
+@router.get("/redemptions", response=Page[schemas.ReceiptOut], summary="兑换记录（某日）")
 def list_redemptions(
-    request: HttpRequest, day: datetime.date | None = None, shop_id: int | None = None
-) -> list[dict[str, Any]]:
+    request: HttpRequest, paging: Query[PageIn], day: Day | None = None, shop_id: Id | None = None
+) -> dict[str, Any]:
     api_check(request, Perm.VIEW_SHOP)
     day = day or timezone.localdate()
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
@@ -308,11 +311,11 @@ def list_redemptions(
     if shop_id is not None:
         rows = rows.filter(shop_id=shop_id)
     policies = PolicyCache()
-    return [schemas.receipt_out(receipt(r, policies)) for r in rows[:500]]
+    return paginate(rows, paging, lambda r: schemas.receipt_out(receipt(r, policies)))
 
 
 @router.get("/redemptions/{redemption_id}", response=schemas.ReceiptOut, summary="兑换小票")
-def get_redemption(request: HttpRequest, redemption_id: int) -> dict[str, Any]:
+def get_redemption(request: HttpRequest, redemption_id: Id) -> dict[str, Any]:
     api_check(request, Perm.VIEW_SHOP)
     redemption = get_object_or_404(selectors.redemptions_for(request.user), pk=redemption_id)
     return schemas.receipt_out(receipt(redemption))
@@ -322,7 +325,7 @@ def get_redemption(request: HttpRequest, redemption_id: int) -> dict[str, Any]:
     "/redemptions/{redemption_id}/cancel", response=schemas.ReceiptOut, summary="撤销当天的兑换"
 )
 def cancel_redemption(
-    request: HttpRequest, redemption_id: int, payload: schemas.CancelIn
+    request: HttpRequest, redemption_id: Id, payload: schemas.RedemptionCancelIn
 ) -> dict[str, Any]:
     api_check(request, Perm.VIEW_SHOP)
     redemption = get_object_or_404(selectors.redemptions_for(request.user), pk=redemption_id)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.forms import CleanForm
 from cunxin.core.workflow import REASON_MAX
+from cunxin.records.evidence import PhotoSource
 from cunxin.regions.models import Region
 from cunxin.shop.actions.catalogue import GoodsData
 
@@ -14,7 +16,7 @@ _NUMBER = {"class": "weui-input", "inputmode": "numeric"}
 _SELECT = {"class": "weui-select"}
 
 
-class ShopForm(forms.Form):
+class ShopForm(CleanForm):
     village = forms.ModelChoiceField(
         label=_("村"),
         queryset=Region.objects.none(),
@@ -27,7 +29,7 @@ class ShopForm(forms.Form):
     )
 
 
-class ShopEditForm(forms.Form):
+class ShopEditForm(CleanForm):
     name = forms.CharField(label=_("名称"), max_length=60, widget=forms.TextInput(attrs=_TEXT))
     address = forms.CharField(
         label=_("地址"), max_length=120, required=False, widget=forms.TextInput(attrs=_TEXT)
@@ -35,7 +37,7 @@ class ShopEditForm(forms.Form):
     active = forms.BooleanField(label=_("营业中"), required=False)
 
 
-class GoodsForm(forms.Form):
+class GoodsForm(CleanForm):
     name = forms.CharField(label=_("名称"), max_length=60, widget=forms.TextInput(attrs=_TEXT))
     price = forms.IntegerField(
         label=_("所需积分"),
@@ -65,11 +67,12 @@ class GoodsForm(forms.Form):
             name=d["name"], price=d["price"], monthly_limit=d["monthly_limit"], active=d["active"]
         )
 
-    def photo_out(self) -> tuple[str, bytes] | None:
+    def photo_out(self) -> tuple[str, PhotoSource] | None:
         upload = self.cleaned_data.get("photo")
         if not upload:
             return None
-        return (upload.name or "", upload.read())
+        # The action checks its size before reading it.
+        return (upload.name or "", upload)
 
 
 class NewGoodsForm(GoodsForm):
@@ -82,7 +85,7 @@ class NewGoodsForm(GoodsForm):
     )
 
 
-class StockForm(forms.Form):
+class StockForm(CleanForm):
     change = forms.IntegerField(
         label=_("数量"),
         min_value=-100_000,
@@ -99,7 +102,7 @@ class StockForm(forms.Form):
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(CleanForm):
     """The code on the villager's phone, typed by a scanner or by hand."""
 
     code = forms.CharField(
@@ -116,7 +119,7 @@ class CodeForm(forms.Form):
     )
 
 
-class CardForm(forms.Form):
+class CardForm(CleanForm):
     """A 诚信卡 number and its PIN, for a villager without a smartphone."""
 
     card_number = forms.CharField(
@@ -131,7 +134,7 @@ class CardForm(forms.Form):
     )
 
 
-class CancelForm(forms.Form):
+class CancelForm(CleanForm):
     reason = forms.CharField(
         label=_("撤销原因"), max_length=REASON_MAX, widget=forms.TextInput(attrs=_TEXT)
     )

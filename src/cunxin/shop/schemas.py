@@ -7,21 +7,22 @@ import uuid
 from typing import Any
 
 from django.urls import reverse
-from ninja import Schema
+from ninja import Field, Schema
 
+from cunxin.core.fields import Code, Id, Int, Line, Name, Secret
 from cunxin.shop.models import Goods, Shop
 from cunxin.shop.receipts import CustomerView, Receipt
 
 
 class ShopIn(Schema):
-    village_code: str
-    name: str
-    address: str = ""
+    village_code: Code
+    name: Name
+    address: Line = ""
 
 
 class ShopEditIn(Schema):
-    name: str
-    address: str = ""
+    name: Name
+    address: Line = ""
     active: bool = True
 
 
@@ -36,7 +37,7 @@ class ShopOut(Schema):
 
 
 class KeeperIn(Schema):
-    user_id: int
+    user_id: Id
 
 
 class KeeperOut(Schema):
@@ -46,14 +47,14 @@ class KeeperOut(Schema):
 
 
 class GoodsIn(Schema):
-    name: str
-    price: int
-    monthly_limit: int = 0
+    name: Name
+    price: Int
+    monthly_limit: Int = 0
     active: bool = True
 
 
 class NewGoodsIn(GoodsIn):
-    stock: int = 0
+    stock: Int = 0
 
 
 class GoodsOut(Schema):
@@ -68,8 +69,8 @@ class GoodsOut(Schema):
 
 
 class StockIn(Schema):
-    change: int
-    note: str = ""
+    change: Int
+    note: Line = ""
 
 
 class StockMoveOut(Schema):
@@ -83,9 +84,9 @@ class StockMoveOut(Schema):
 
 
 class CustomerIn(Schema):
-    code: str = ""
-    card_number: str = ""
-    pin: str = ""
+    code: Secret = ""
+    card_number: Code = ""
+    pin: Code = ""
 
 
 class CustomerOut(Schema):
@@ -96,13 +97,13 @@ class CustomerOut(Schema):
 
 
 class LineIn(Schema):
-    goods_id: int
-    quantity: int
+    goods_id: Id
+    quantity: Int
 
 
 class RedeemIn(CustomerIn):
     client_id: uuid.UUID
-    lines: list[LineIn]
+    lines: list[LineIn] = Field(max_length=100)
 
 
 class LineOut(Schema):
@@ -128,8 +129,8 @@ class ReceiptOut(Schema):
     url: str
 
 
-class CancelIn(Schema):
-    reason: str
+class RedemptionCancelIn(Schema):
+    reason: Line
 
 
 class FigureOut(Schema):

@@ -171,7 +171,7 @@ ROUTES = [
         STAFF_OTHERS,
         villager_allowed=True,  # the applicant sees their own scan
         extra_refused=NOT_COMMITTEE,
-        secret="fake jpeg body",
+        secret="JFIF",  # the marker of a JPEG (the test photos are real now)
     ),
     # --- pages: the villager -------------------------------------------------------------------
     Route(

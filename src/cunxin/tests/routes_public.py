@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from cunxin.conftest import World
+from cunxin.core.images import sample_image
 from cunxin.records.actions.collect import do_collect
 from cunxin.records.actions.notices import do_publish_notice
 from cunxin.records.actions.review import do_approve
@@ -28,7 +29,7 @@ def notice(w: World) -> Notice:
             quantity=Decimal(2),
             behaviour_date=timezone.localdate(),
             note="清扫公共区域",
-            photos=[("p.jpg", b"\xff\xd8\xff\xe0 fake jpeg body")],
+            photos=[("p.jpg", sample_image())],
             acting_user=w.collector_a,
         )
         for name in ("张三", "王建国")

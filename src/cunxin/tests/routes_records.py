@@ -13,6 +13,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from cunxin.conftest import World
+from cunxin.core.images import sample_image
 from cunxin.notifications.actions import Note, notify
 from cunxin.records.actions.collect import do_collect
 from cunxin.records.actions.effect import take_effect_due
@@ -22,7 +23,7 @@ from cunxin.records.models import Evidence, Notice, Objection, Record
 from cunxin.tests.access import Route, resident, upload
 
 TODAY = timezone.localdate()
-PHOTO = b"\xff\xd8\xff\xe0 fake jpeg body of the evidence"
+PHOTO = sample_image()
 REASON = "那天他不在村里，没有参加"
 MESSAGE = "您的信用记录已通过审核（测试消息）"
 
@@ -212,7 +213,7 @@ ROUTES = [
         ["collector_b", "clerk2"],
         villager_allowed=True,
         extra_refused=["keeper_a"],
-        secret="fake jpeg body",
+        secret="JFIF",  # the marker of a JPEG (the test photos are real now)
     ),
     Route(
         "records:review",

@@ -9,10 +9,12 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.fields import Code, Id, Year
 from cunxin.core.http import api_check
+from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.people.models import Resident
 from cunxin.volunteering import schemas, selectors
 from cunxin.volunteering.actions.activities import (
@@ -50,7 +52,7 @@ router = Router(tags=["volunteering"])
 # --- teams -------------------------------------------------------------------------------------
 
 
-def _team(request: HttpRequest, team_id: int) -> Team:
+def _team(request: HttpRequest, team_id: Id) -> Team:
     team: Team = get_object_or_404(selectors.teams_for(request.user), pk=team_id)
     return team
 
@@ -60,13 +62,15 @@ def _team_detail(team: Team) -> dict[str, Any]:
     return schemas.team_out(team, list(selectors.current_members(team)))
 
 
-@router.get("/teams", response=list[schemas.TeamOut], summary="志愿服务队")
-def list_teams(request: HttpRequest, village_code: str = "") -> list[dict[str, Any]]:
+@router.get("/teams", response=Page[schemas.TeamOut], summary="志愿服务队")
+def list_teams(
+    request: HttpRequest, paging: Query[PageIn], village_code: Code = ""
+) -> dict[str, Any]:
     api_check(request, Perm.CHECK_IN)
     teams = selectors.teams_for(request.user)
     if village_code:
         teams = teams.filter(village__code=village_code)
-    return [schemas.team_out(t) for t in teams]
+    return paginate(teams, paging, schemas.team_out)
 
 
 @router.post("/teams", response={201: schemas.TeamDetailOut}, summary="新建志愿服务队")
@@ -80,13 +84,13 @@ def create_team(request: HttpRequest, payload: schemas.TeamIn) -> Status[dict[st
 
 
 @router.get("/teams/{team_id}", response=schemas.TeamDetailOut, summary="志愿服务队及队员")
-def get_team(request: HttpRequest, team_id: int) -> dict[str, Any]:
+def get_team(request: HttpRequest, team_id: Id) -> dict[str, Any]:
     api_check(request, Perm.CHECK_IN)
     return _team_detail(_team(request, team_id))
 
 
 @router.post("/teams/{team_id}", response=schemas.TeamDetailOut, summary="修改志愿服务队")
-def edit_team(request: HttpRequest, team_id: int, payload: schemas.TeamEditIn) -> dict[str, Any]:
+def edit_team(request: HttpRequest, team_id: Id, payload: schemas.TeamEditIn) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_TEAMS)
     team = do_edit_team(
         _team(request, team_id),
@@ -104,7 +108,7 @@ def edit_team(request: HttpRequest, team_id: int, payload: schemas.TeamEditIn) -
     summary="添加队员（本村村民）",
 )
 def add_member(
-    request: HttpRequest, team_id: int, payload: schemas.ResidentIn
+    request: HttpRequest, team_id: Id, payload: schemas.MemberIn
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.MANAGE_TEAMS)
     team = _team(request, team_id)
@@ -121,7 +125,7 @@ def add_member(
     response=schemas.TeamDetailOut,
     summary="队员离队",
 )
-def remove_member(request: HttpRequest, team_id: int, member_id: int) -> dict[str, Any]:
+def remove_member(request: HttpRequest, team_id: Id, member_id: Id) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_TEAMS)
     team = _team(request, team_id)
     member = get_object_or_404(
@@ -132,7 +136,7 @@ def remove_member(request: HttpRequest, team_id: int, member_id: int) -> dict[st
 
 
 @router.post("/teams/{team_id}/leader", response=schemas.TeamDetailOut, summary="设置队长")
-def set_leader(request: HttpRequest, team_id: int, payload: schemas.LeaderIn) -> dict[str, Any]:
+def set_leader(request: HttpRequest, team_id: Id, payload: schemas.LeaderIn) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_TEAMS)
     team = _team(request, team_id)
     resident = (
@@ -147,12 +151,12 @@ def set_leader(request: HttpRequest, team_id: int, payload: schemas.LeaderIn) ->
 # --- activities --------------------------------------------------------------------------------
 
 
-def _visible(request: HttpRequest, activity_id: int) -> Activity:
+def _visible(request: HttpRequest, activity_id: Id) -> Activity:
     activity: Activity = get_object_or_404(selectors.activities_for(request.user), pk=activity_id)
     return activity
 
 
-def _managed(request: HttpRequest, activity_id: int) -> Activity:
+def _managed(request: HttpRequest, activity_id: Id) -> Activity:
     activity: Activity = get_object_or_404(
         selectors.managed_activities(request.user), pk=activity_id
     )
@@ -198,12 +202,12 @@ def _data(request: HttpRequest, payload: schemas.ActivityIn) -> ActivityData:
 
 @router.get(
     "/activities",
-    response=list[schemas.ActivityOut],
+    response=Page[schemas.ActivityOut],
     summary="志愿活动（村民：本村和本镇已发布的；past=true：往期）",
 )
 def list_activities(
-    request: HttpRequest, past: bool = False, limit: int = 50, offset: int = 0
-) -> list[dict[str, Any]]:
+    request: HttpRequest, paging: Query[PageIn], past: bool = False
+) -> dict[str, Any]:
     api_check(request, Perm.VIEW_VOLUNTEERING, regions=False)
     activities = selectors.activities_for(request.user)
     if past:
@@ -214,8 +218,7 @@ def list_activities(
         activities = activities.filter(status__in=["draft", "published"]).order_by(
             "starts_at", "pk"
         )
-    offset, limit = max(offset, 0), min(max(limit, 1), 200)
-    return [schemas.activity_out(a) for a in activities[offset : offset + limit]]
+    return paginate(activities, paging, schemas.activity_out)
 
 
 @router.post(
@@ -230,7 +233,7 @@ def create_activity(request: HttpRequest, payload: schemas.ActivityIn) -> Status
 @router.get(
     "/activities/{activity_id}", response=schemas.ActivityDetailOut, summary="活动详情与我的报名"
 )
-def get_activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+def get_activity(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     api_check(request, Perm.VIEW_VOLUNTEERING, regions=False)
     return _detail(request, _visible(request, activity_id))
 
@@ -241,7 +244,7 @@ def get_activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
     summary="修改活动（已报名的村民会收到通知）",
 )
 def edit_activity(
-    request: HttpRequest, activity_id: int, payload: schemas.ActivityIn
+    request: HttpRequest, activity_id: Id, payload: schemas.ActivityIn
 ) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_ACTIVITIES)
     activity = _managed(request, activity_id)
@@ -252,7 +255,7 @@ def edit_activity(
 @router.post(
     "/activities/{activity_id}/publish", response=schemas.ActivityDetailOut, summary="发布活动"
 )
-def publish_activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+def publish_activity(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_ACTIVITIES)
     activity = do_publish_activity(_managed(request, activity_id), acting_user=request.user)
     return _detail(request, activity)
@@ -264,7 +267,7 @@ def publish_activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
     summary="取消活动（须写原因，报名的村民会收到通知）",
 )
 def cancel_activity(
-    request: HttpRequest, activity_id: int, payload: schemas.ReasonIn
+    request: HttpRequest, activity_id: Id, payload: schemas.ActivityCancelIn
 ) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_ACTIVITIES)
     activity = do_cancel_activity(
@@ -278,7 +281,7 @@ def cancel_activity(
     response=schemas.CompletionOut,
     summary="结束活动：工时生成加分记录（重复调用不会重复生成）",
 )
-def complete_activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+def complete_activity(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_ACTIVITIES)
     done = do_complete_activity(_managed(request, activity_id), acting_user=request.user)
     return {
@@ -304,7 +307,7 @@ def _sign_ups(request: HttpRequest, activity: Activity, permission: str) -> list
     response=list[schemas.SignUpOut],
     summary="报名名单（含候补和已退出）",
 )
-def list_sign_ups(request: HttpRequest, activity_id: int) -> list[dict[str, Any]]:
+def list_sign_ups(request: HttpRequest, activity_id: Id) -> list[dict[str, Any]]:
     api_check(request, Perm.MANAGE_ACTIVITIES)
     return _sign_ups(request, _managed(request, activity_id), Perm.MANAGE_ACTIVITIES)
 
@@ -315,7 +318,7 @@ def list_sign_ups(request: HttpRequest, activity_id: int) -> list[dict[str, Any]
     summary="报名（村民为自己；采集员、评审会为本村村民）；岗位满员进入候补",
 )
 def sign_up(
-    request: HttpRequest, activity_id: int, payload: schemas.SignUpIn
+    request: HttpRequest, activity_id: Id, payload: schemas.SignUpIn
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.SIGN_UP, regions=False)
     activity = _visible(request, activity_id)
@@ -344,7 +347,7 @@ def _reload(sign_up: SignUp) -> SignUp:
     return found
 
 
-def _own_or_staff_sign_up(request: HttpRequest, sign_up_id: int, permission: str) -> SignUp:
+def _own_or_staff_sign_up(request: HttpRequest, sign_up_id: Id, permission: str) -> SignUp:
     sign_up: SignUp = get_object_or_404(
         SignUp.objects.restrict(request.user, permission).select_related("activity"),
         pk=sign_up_id,
@@ -357,7 +360,7 @@ def _own_or_staff_sign_up(request: HttpRequest, sign_up_id: int, permission: str
     response=schemas.SignUpOut,
     summary="退出报名（候补第一位自动递补）",
 )
-def withdraw(request: HttpRequest, sign_up_id: int) -> dict[str, Any]:
+def withdraw(request: HttpRequest, sign_up_id: Id) -> dict[str, Any]:
     api_check(request, Perm.SIGN_UP, regions=False)
     sign_up = _own_or_staff_sign_up(request, sign_up_id, Perm.SIGN_UP)
     return schemas.sign_up_out(_reload(do_withdraw(sign_up, acting_user=request.user)))
@@ -366,9 +369,7 @@ def withdraw(request: HttpRequest, sign_up_id: int) -> dict[str, Any]:
 @router.post(
     "/sign-ups/{sign_up_id}/move", response=schemas.SignUpOut, summary="组织者调整岗位、安排候补"
 )
-def move(
-    request: HttpRequest, sign_up_id: int, payload: schemas.PositionChoiceIn
-) -> dict[str, Any]:
+def move(request: HttpRequest, sign_up_id: Id, payload: schemas.PositionChoiceIn) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_ACTIVITIES)
     sign_up = get_object_or_404(
         SignUp.objects.filter(activity__in=selectors.managed_activities(request.user)),
@@ -380,17 +381,17 @@ def move(
     )
 
 
-@router.get("/mine", response=list[schemas.SignUpOut], summary="我的活动、工时和记录")
-def mine(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("/mine", response=Page[schemas.SignUpOut], summary="我的活动、工时和记录")
+def mine(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
     api_check(request, Perm.SIGN_UP, regions=False)
     sign_ups = selectors.my_sign_ups(request.user).select_related("resident__village")
-    return [schemas.sign_up_out(s) for s in sign_ups[:200]]
+    return paginate(sign_ups, paging, schemas.sign_up_out)
 
 
 # --- attendance --------------------------------------------------------------------------------
 
 
-def _checking(request: HttpRequest, activity_id: int) -> Activity:
+def _checking(request: HttpRequest, activity_id: Id) -> Activity:
     activity = _visible(request, activity_id)
     if not selectors.overlaps(request.user, Perm.CHECK_IN, activity.region):
         raise Http404
@@ -399,10 +400,10 @@ def _checking(request: HttpRequest, activity_id: int) -> Activity:
 
 @router.get(
     "/activities/{activity_id}/code",
-    response=schemas.CodeOut,
+    response=schemas.AttendanceCodeOut,
     summary="签到二维码的地址（几分钟内有效）",
 )
-def code(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+def code(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     api_check(request, Perm.CHECK_IN)
     activity = _checking(request, activity_id)
     token = attendance_token(activity)
@@ -421,7 +422,7 @@ def code(request: HttpRequest, activity_id: int) -> dict[str, Any]:
     response=schemas.ActivityOut,
     summary="更换签到二维码（之前的全部失效）",
 )
-def rotate_code(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+def rotate_code(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_ACTIVITIES)
     activity = do_rotate_code(_managed(request, activity_id), acting_user=request.user)
     return schemas.activity_out(activity)
@@ -439,7 +440,7 @@ def scan(request: HttpRequest, payload: schemas.ScanIn) -> dict[str, Any]:
     response=list[schemas.SignUpOut],
     summary="签到表（本人可签到的村民）",
 )
-def attendance(request: HttpRequest, activity_id: int) -> list[dict[str, Any]]:
+def attendance(request: HttpRequest, activity_id: Id) -> list[dict[str, Any]]:
     api_check(request, Perm.CHECK_IN)
     activity = _checking(request, activity_id)
     return [
@@ -450,7 +451,7 @@ def attendance(request: HttpRequest, activity_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _checked(request: HttpRequest, sign_up_id: int) -> SignUp:
+def _checked(request: HttpRequest, sign_up_id: Id) -> SignUp:
     sign_up = _own_or_staff_sign_up(request, sign_up_id, Perm.CHECK_IN)
     _checking(request, sign_up.activity_id)
     return sign_up
@@ -461,7 +462,7 @@ def _checked(request: HttpRequest, sign_up_id: int) -> SignUp:
     response=schemas.SignUpOut,
     summary="手工签到（时间不填为现在）",
 )
-def check_in(request: HttpRequest, sign_up_id: int, payload: schemas.TimeIn) -> dict[str, Any]:
+def check_in(request: HttpRequest, sign_up_id: Id, payload: schemas.TimeIn) -> dict[str, Any]:
     api_check(request, Perm.CHECK_IN)
     sign_up = _checked(request, sign_up_id)
     at = _aware(payload.at) if payload.at else None
@@ -473,7 +474,7 @@ def check_in(request: HttpRequest, sign_up_id: int, payload: schemas.TimeIn) -> 
     response=schemas.SignUpOut,
     summary="手工签退（时间不填为现在）",
 )
-def check_out(request: HttpRequest, sign_up_id: int, payload: schemas.TimeIn) -> dict[str, Any]:
+def check_out(request: HttpRequest, sign_up_id: Id, payload: schemas.TimeIn) -> dict[str, Any]:
     api_check(request, Perm.CHECK_IN)
     sign_up = _checked(request, sign_up_id)
     at = _aware(payload.at) if payload.at else None
@@ -485,10 +486,12 @@ def check_out(request: HttpRequest, sign_up_id: int, payload: schemas.TimeIn) ->
 
 @router.get(
     "/figures",
-    response=schemas.FiguresOut,
+    response=schemas.VolunteerFiguresOut,
     summary="志愿服务统计：队伍、志愿者、活动、工时、节省劳务费用（村或镇）",
 )
-def figures(request: HttpRequest, region_code: str = "", year: int | None = None) -> dict[str, Any]:
+def figures(
+    request: HttpRequest, region_code: Code = "", year: Year | None = None
+) -> dict[str, Any]:
     api_check(request, Perm.CHECK_IN)
     regions = selectors.figure_regions(request.user)
     region = regions.filter(code=region_code).first() if region_code else regions.first()

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.forms import CleanForm
 from cunxin.core.workflow import REASON_MAX
 from cunxin.regions.models import Region
 from cunxin.volunteering.actions.activities import ActivityData, PositionData
@@ -29,7 +30,7 @@ def _when(label: Any) -> forms.DateTimeField:
     )
 
 
-class TeamForm(forms.Form):
+class TeamForm(CleanForm):
     """A new team: one of the common ones or any name (the datalist offers the common ones)."""
 
     village = forms.ModelChoiceField(
@@ -48,7 +49,7 @@ class TeamForm(forms.Form):
     )
 
 
-class TeamEditForm(forms.Form):
+class TeamEditForm(CleanForm):
     name = forms.CharField(label=_("队名"), max_length=40, widget=forms.TextInput(attrs=_TEXT))
     description = forms.CharField(
         label=_("简介"), required=False, max_length=200, widget=forms.Textarea(attrs=_AREA)
@@ -56,7 +57,7 @@ class TeamEditForm(forms.Form):
     active = forms.BooleanField(label=_("在册"), required=False)
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(CleanForm):
     """An activity's own fields; its positions come in ``PositionFormSet``."""
 
     region = forms.ModelChoiceField(
@@ -91,7 +92,7 @@ class ActivityForm(forms.Form):
     )
 
 
-class PositionForm(forms.Form):
+class PositionForm(CleanForm):
     """One position row; a blank row is ignored."""
 
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -175,7 +176,7 @@ def activity_data(form: ActivityForm, formset: Any) -> ActivityData:
     )
 
 
-class CancelForm(forms.Form):
+class CancelForm(CleanForm):
     reason = forms.CharField(
         label=_("取消原因"),
         max_length=REASON_MAX,
@@ -183,7 +184,7 @@ class CancelForm(forms.Form):
     )
 
 
-class PositionChoiceForm(forms.Form):
+class PositionChoiceForm(CleanForm):
     position = forms.ModelChoiceField(
         label=_("岗位"),
         queryset=Position.objects.none(),
@@ -198,7 +199,7 @@ class PositionChoiceForm(forms.Form):
         field.queryset = Position.objects.filter(activity=activity).order_by("order", "pk")
 
 
-class HandTimeForm(forms.Form):
+class HandTimeForm(CleanForm):
     """A check-in or check-out by hand: now, or the time written on the paper sheet."""
 
     at = forms.TimeField(

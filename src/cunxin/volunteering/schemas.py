@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
-from ninja import Schema
+from ninja import Field, Schema
 
+from cunxin.core.fields import Code, Count, Hours, Id, Line, Moment, Name, Note, Secret
 from cunxin.volunteering.models import Activity, SignUp, Team, TeamMember
 from cunxin.volunteering.selectors import Figures, PositionLine
 
@@ -60,23 +61,23 @@ def team_out(team: Team, members: list[TeamMember] | None = None) -> dict[str, A
 
 
 class TeamIn(Schema):
-    village_code: str
-    name: str
-    description: str = ""
+    village_code: Code
+    name: Name
+    description: Line = ""
 
 
 class TeamEditIn(Schema):
-    name: str
-    description: str = ""
+    name: Name
+    description: Line = ""
     active: bool = True
 
 
-class ResidentIn(Schema):
-    resident_id: int
+class MemberIn(Schema):
+    resident_id: Id
 
 
 class LeaderIn(Schema):
-    resident_id: int | None = None
+    resident_id: Id | None = None
 
 
 class PositionOut(Schema):
@@ -199,44 +200,44 @@ def sign_up_out(s: SignUp) -> dict[str, Any]:
 
 
 class PositionIn(Schema):
-    id: int | None = None
-    name: str
-    quota: int
-    planned_hours: Decimal
+    id: Id | None = None
+    name: Name
+    quota: Count
+    planned_hours: Hours
 
 
 class ActivityIn(Schema):
-    region_code: str
-    title: str
-    place: str
-    starts_at: datetime.datetime
-    ends_at: datetime.datetime
-    sign_up_deadline: datetime.datetime
-    item_code: str = ""
-    description: str = ""
-    team_id: int | None = None
-    positions: list[PositionIn]
+    region_code: Code
+    title: Line
+    place: Line
+    starts_at: Moment
+    ends_at: Moment
+    sign_up_deadline: Moment
+    item_code: Code = ""
+    description: Note = ""
+    team_id: Id | None = None
+    positions: list[PositionIn] = Field(max_length=50)
 
 
-class ReasonIn(Schema):
-    reason: str
+class ActivityCancelIn(Schema):
+    reason: Line
 
 
 class SignUpIn(Schema):
-    resident_id: int | None = None  # none: the villager signs up themselves
-    position_id: int | None = None
+    resident_id: Id | None = None  # none: the villager signs up themselves
+    position_id: Id | None = None
 
 
 class PositionChoiceIn(Schema):
-    position_id: int
+    position_id: Id
 
 
 class TimeIn(Schema):
-    at: datetime.datetime | None = None
+    at: Moment | None = None
 
 
 class ScanIn(Schema):
-    token: str
+    token: Secret
 
 
 class ScanOut(Schema):
@@ -244,7 +245,7 @@ class ScanOut(Schema):
     sign_up: MySignUpOut
 
 
-class CodeOut(Schema):
+class AttendanceCodeOut(Schema):
     url: str
     token: str
     valid_seconds: int
@@ -259,7 +260,7 @@ class CompletionOut(Schema):
     refused: list[SignUpOut]
 
 
-class FiguresOut(Schema):
+class VolunteerFiguresOut(Schema):
     region_code: str
     region_name: str
     year: int | None

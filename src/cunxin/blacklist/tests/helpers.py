@@ -15,13 +15,14 @@ from django.utils import timezone
 from cunxin.blacklist.actions import do_apply_repair, do_confirm_candidate
 from cunxin.blacklist.models import BlacklistCase, RepairApplication
 from cunxin.conftest import World
+from cunxin.core.images import sample_image
 from cunxin.records.actions.collect import do_collect
 from cunxin.records.actions.effect import take_effect_due
 from cunxin.records.actions.notices import do_publish_notice
 from cunxin.records.actions.review import do_approve
 from cunxin.records.models import Record
 
-JPEG = b"\xff\xd8\xff\xe0 fake jpeg body"
+JPEG = sample_image()
 # CM-P15 家庭暴力经查实: a serious penalty of 100 points (the score stays at B, above D).
 SERIOUS = "CM-P15"
 # VM-P11 在村级选举中贿选: 60 points, not serious.

@@ -162,7 +162,7 @@ def test_other_people_see_nothing_of_a_case(policy_world: World) -> None:
         f"/blacklist/cases/{case.pk}/repair/",
     ):
         assert villager.get(url).status_code == 404, url
-    assert json.loads(villager.get("/api/blacklist/me").content) == []
+    assert json.loads(villager.get("/api/blacklist/me").content)["items"] == []
 
 
 def test_the_api_lists_confirms_and_rules(policy_world: World) -> None:
@@ -170,7 +170,7 @@ def test_the_api_lists_confirms_and_rules(policy_world: World) -> None:
     serious_candidate(w)
     zhang = w.resident("张三")
     api = login(w.committee_a)
-    (found,) = api.get("/api/blacklist/candidates").json()
+    (found,) = api.get("/api/blacklist/candidates").json()["items"]
     assert (found["name"], found["basis"]) == ("张三", "serious")
     response = api.post(
         f"/api/blacklist/candidates/{zhang.pk}/confirm",
@@ -200,7 +200,7 @@ def test_the_api_lists_confirms_and_rules(policy_world: World) -> None:
     )
     assert response.status_code == 400
     assert response.json()["code"] == "repair_too_early"
-    (mine,) = villager.get("/api/blacklist/me").json()
+    (mine,) = villager.get("/api/blacklist/me").json()["items"]
     assert mine["restrictions"] == ["评优评先"]
     assert villager.get(f"/api/blacklist/cases/{body['id']}").status_code == 200
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from cunxin.conftest import World
+from cunxin.core.images import sample_image
 from cunxin.honours.actions import do_open_round
 from cunxin.honours.models import Period, Round
 from cunxin.records.actions.collect import do_collect
@@ -20,7 +21,7 @@ from cunxin.records.models import Record
 from cunxin.volunteering.actions.teams import do_add_member, do_create_team
 from cunxin.volunteering.models import Team
 
-JPEG = b"\xff\xd8\xff\xe0 fake jpeg body"
+JPEG = sample_image()
 TODAY = timezone.localdate()
 THIS_MONTH = TODAY.replace(day=1)
 # The last day of last month: always inside the 31-day entry window.

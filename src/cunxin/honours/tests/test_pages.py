@@ -93,7 +93,7 @@ def test_the_api_refuses_a_swap_without_a_reason_and_confirms_once(policy_world:
         done = client.post(f"/api/honours/rounds/{round_id}/confirm")
         assert done.json()["status"] == RoundStatus.CONFIRMED
         assert len(done.json()["conferrals"]) == 4
-    mine = login(w.villager_a).get("/api/honours/mine").json()
+    mine = login(w.villager_a).get("/api/honours/mine").json()["items"]
     assert [(m["kind"], m["rank"]) for m in mine] == [("star", 2)]
 
 

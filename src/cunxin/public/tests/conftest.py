@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from cunxin.conftest import World
+from cunxin.core.images import sample_image
 from cunxin.records.actions.collect import do_collect, do_collect_team
 from cunxin.records.actions.effect import take_effect_due
 from cunxin.records.actions.notices import do_publish_notice
@@ -35,7 +36,7 @@ def collect(
         quantity=Decimal(qty),
         behaviour_date=day,
         note=NOTE,
-        photos=[("p.jpg", b"\xff\xd8\xff\xe0 fake jpeg body")],
+        photos=[("p.jpg", sample_image())],
         acting_user=w.collector_a,
     ).pk
 

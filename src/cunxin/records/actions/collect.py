@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,25 +17,40 @@ from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
+from cunxin.core.cleaning import check_text, parse_plain_decimal
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
 from cunxin.people.models import Resident
 from cunxin.records import scoring
-from cunxin.records.evidence import Photo, check_photos
+from cunxin.records.evidence import Photo, PhotoSource, check_photos
 from cunxin.records.models import Evidence, Record, Status
 from cunxin.records.workflow import RECORDS
 
 TEAM_NAMESPACE = uuid.UUID("6f1c1d2e-8a37-4c0b-9d55-3d1f4f1b2c00")
 
 
+# The longest note kept with a record (the pages, the API and imports all refuse a longer one).
+MAX_NOTE = 2000
+# The most villagers one team entry records at once.
+MAX_TEAM = 500
+
+
 def parse_quantity(raw: object) -> Decimal:
+    """A quantity as people type it (``2``, ``1.5``); empty means 1. ``1e3``, ``NaN`` and
+    ``Infinity`` are refused, not read as numbers."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return Decimal(1)
     try:
-        value = Decimal("1" if raw is None else (str(raw).strip() or "1"))
-    except InvalidOperation:
-        raise DomainError("quantity", _("数量应为数字，如 2 或 1.5。"), field="quantity") from None
-    if value <= 0 or value != value.quantize(Decimal("0.1")) or value > 10_000:
-        raise DomainError("quantity", _("数量应为大于0的数字，最多一位小数。"), field="quantity")
-    return value
+        return parse_plain_decimal(
+            raw, field="quantity", places=1, minimum=Decimal("0.1"), maximum=10_000
+        )
+    except DomainError as exc:
+        message = (
+            _("数量应为数字，如 2 或 1.5。")
+            if exc.code == "number_invalid"
+            else _("数量应为大于0、不超过10000的数字，最多一位小数。")
+        )
+        raise DomainError("quantity", message, field="quantity") from None
 
 
 def _existing(
@@ -73,11 +88,12 @@ def do_collect(
     quantity: Decimal,
     behaviour_date: datetime.date,
     note: str = "",
-    photos: Sequence[tuple[str, bytes]] = (),
+    photos: Sequence[tuple[str, PhotoSource] | Photo] = (),
     acting_user: Any,
 ) -> Record:
     """Record one behaviour of one villager; the same client id returns the first record."""
     require(acting_user, Perm.COLLECT_RECORDS, resident.village.code)
+    note = check_text(note.strip(), field="note", max_length=MAX_NOTE, label=_("说明"))
     found = _existing(client_id, resident, item_code, quantity, behaviour_date)
     if found is not None:
         return found
@@ -110,7 +126,7 @@ def _create(
         policy=result.policy,
         quantity=quantity,
         behaviour_date=behaviour_date,
-        note=note.strip()[:2000],
+        note=note,
         points=result.points,
         base_points=result.base_points,
         scoring_note=result.note[:200],
@@ -129,8 +145,11 @@ def _create(
         Evidence.objects.create(
             record=record,
             file=photo.as_file(),
+            thumbnail=photo.thumbnail_file(),
             content_type=photo.content_type,
             size=len(photo.content),
+            width=photo.width,
+            height=photo.height,
             sha256=photo.sha256,
             uploaded_by=acting_user,
         )
@@ -163,14 +182,22 @@ def do_collect_team(
     quantity: Decimal,
     behaviour_date: datetime.date,
     note: str = "",
-    photos: Sequence[tuple[str, bytes]] = (),
+    photos: Sequence[tuple[str, PhotoSource] | Photo] = (),
     acting_user: Any,
 ) -> list[Record]:
     """The same behaviour for many villagers (a whole team): all are recorded, or none."""
     if not residents:
         raise DomainError("team_empty", _("请至少选择一位村民。"), field="residents")
+    if len(residents) > MAX_TEAM:
+        raise DomainError(
+            "team_too_large",
+            _("一次最多为%d位村民录入，请分批录入。") % MAX_TEAM,
+            field="residents",
+        )
     if len({r.pk for r in residents}) != len(residents):
         raise DomainError("team_repeated", _("同一位村民选了两次。"), field="residents")
+    # Read and decode the photos once; each villager's record stores the same ones.
+    checked = check_photos(list(photos))
     records = []
     for resident in residents:
         records.append(
@@ -181,7 +208,7 @@ def do_collect_team(
                 quantity=quantity,
                 behaviour_date=behaviour_date,
                 note=note,
-                photos=photos,
+                photos=checked,
                 acting_user=acting_user,
             )
         )

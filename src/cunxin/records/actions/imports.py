@@ -15,14 +15,16 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit, pii
+from cunxin.core.cleaning import check_text, read_upload
 from cunxin.core.errors import DomainError
 from cunxin.core.scoping import PREFIX_LENGTHS, require
 from cunxin.people import idnumber
@@ -30,14 +32,12 @@ from cunxin.people.models import Resident
 from cunxin.people.names import normalize_name
 from cunxin.people.roster import RowError
 from cunxin.people.spreadsheets import cell_text, find_table, read_rows
-from cunxin.records.actions.collect import do_collect, parse_quantity
+from cunxin.records.actions.collect import MAX_NOTE, do_collect, parse_quantity
 from cunxin.records.models import Record, Status
 from cunxin.regions.models import Level, Region
 
 IMPORT_NAMESPACE = uuid.UUID("0b7f3c52-5d1e-4b8a-a2f4-6c0e8d9a1e11")
 MAX_ROWS = 5_000
-# The longest note a record keeps (``do_collect``).
-NOTE_MAX_LENGTH = 2_000
 COLUMNS: dict[str, tuple[str, ...]] = {
     "village": ("村", "村名", "所属村", "村（社区）", "村居"),
     "name": ("姓名", "村民姓名"),
@@ -223,20 +223,13 @@ def _read(
     if not item_code:
         error(number, "item", _("行为编码不能为空。"))
         ok = False
-    note = cell_text(cells.get("note"))
-    if len(note) > NOTE_MAX_LENGTH:
-        # Refused, never cut: what is kept is what the collector wrote.
-        error(
-            number,
-            "note",
-            _("说明最多%(max)d个字，这里有%(n)d个字。") % {"max": NOTE_MAX_LENGTH, "n": len(note)},
-        )
-        ok = False
     values: dict[str, Any] = {}
     # An empty quantity is 1 (as for an item counted per time).
     for key, parse in (
         ("quantity", lambda v: parse_quantity(cell_text(v))),
         ("behaviour_date", parse_date),
+        # A note too long is refused with its row, never cut.
+        ("note", lambda v: check_text(cell_text(v), field="note", max_length=MAX_NOTE)),
     ):
         try:
             values[key] = parse(cells.get(key))
@@ -263,7 +256,7 @@ def _read(
         item_code=item_code,
         quantity=values["quantity"],
         day=values["behaviour_date"],
-        note=note,
+        note=values["note"],
     )
 
 
@@ -301,11 +294,13 @@ def _twin(row: _Row, seen: dict[tuple[Any, ...], int], client_id: uuid.UUID) -> 
 
 
 def do_import_records(
-    content: bytes, filename: str, *, acting_user: Any, dry_run: bool = False
+    content: bytes | IO[bytes], filename: str, *, acting_user: Any, dry_run: bool = False
 ) -> RecordImportResult:
     """Import records from a spreadsheet all or nothing; raises RecordsInvalid with every bad
-    row. A dry run checks every row (scoring included) and keeps nothing."""
+    row. A dry run checks every row (scoring included) and keeps nothing. An upload larger
+    than ROSTER_MAX_BYTES is refused unread."""
     require(acting_user, Perm.COLLECT_RECORDS)
+    content = read_upload(content, max_bytes=settings.ROSTER_MAX_BYTES)
     try:
         return _import(content, filename, acting_user, dry_run)
     except _DryRun as done:

@@ -112,7 +112,7 @@ def do_object(record: Record, *, reason: str, acting_user: Any) -> Objection:
             % {"outcome": earlier.get_status_display(), "ruling": earlier.ruling},
         )
     notice = _in_period(record, timezone.now())
-    objection = Objection.objects.create(record=record, objector=acting_user, reason=reason[:2000])
+    objection = Objection.objects.create(record=record, objector=acting_user, reason=reason)
     if record.status == Status.IN_NOTICE:
         RECORDS.apply(record, Status.DISPUTED, actor=acting_user, reason=reason)
     audit.record(
@@ -155,7 +155,7 @@ def do_rule_objection(
         raise Conflict("objection_ruled", _("这条异议已经处理过了。"))
     now = timezone.now()
     objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
-    objection.ruling, objection.ruled_by, objection.ruled_at = ruling[:2000], acting_user, now
+    objection.ruling, objection.ruled_by, objection.ruled_at = ruling, acting_user, now
     objection.save()
     others = Objection.objects.filter(record=record, status=ObjectionStatus.OPEN).exclude(
         pk=objection.pk
@@ -163,7 +163,7 @@ def do_rule_objection(
     if upheld:
         # One upheld objection settles the line: the rest are closed with the same ruling.
         others.update(
-            status=ObjectionStatus.UPHELD, ruling=ruling[:2000], ruled_by=acting_user, ruled_at=now
+            status=ObjectionStatus.UPHELD, ruling=ruling, ruled_by=acting_user, ruled_at=now
         )
         RECORDS.apply(record, Status.CANCELLED, actor=acting_user, reason=ruling)
     elif not others.exists():

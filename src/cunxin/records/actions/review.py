@@ -208,7 +208,7 @@ def do_request_reversal(record: Record, *, reason: str, acting_user: Any) -> Rec
         policy=original.policy,
         quantity=original.quantity,
         behaviour_date=original.behaviour_date,
-        note=reason[:2000],
+        note=reason,
         points=-original.points,
         base_points=-original.base_points,
         scoring_note=_("更正记录 #%s") % original.pk,

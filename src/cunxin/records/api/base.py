@@ -8,10 +8,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.fields import Code, Search
 from cunxin.core.http import api_check
+from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.records import selectors
 from cunxin.records.models import Objection, Record
 
@@ -24,8 +26,11 @@ router = Router(tags=["records"])
 class EvidenceOut(Schema):
     id: int
     url: str
+    thumbnail_url: str
     content_type: str
     size: int
+    width: int
+    height: int
 
 
 class RecordOut(Schema):
@@ -93,8 +98,11 @@ def _record_out(r: Record, *, staff: bool = True) -> dict[str, Any]:
             {
                 "id": e.pk,
                 "url": reverse("records:evidence", kwargs={"pk": e.pk}),
+                "thumbnail_url": reverse("records:evidence", kwargs={"pk": e.pk}) + "?size=thumb",
                 "content_type": e.content_type,
                 "size": e.size,
+                "width": e.width,
+                "height": e.height,
             }
             for e in r.evidence.all()
         ],
@@ -105,20 +113,6 @@ def _with_everything(records: Any) -> Any:
     return records.select_related("collected_by", "policy").prefetch_related("evidence")
 
 
-class RecordPage(Schema):
-    count: int
-    items: list[RecordOut]
-
-
-def _page(records: Any, limit: int, offset: int, *, staff: bool = True) -> dict[str, Any]:
-    offset = max(offset, 0)
-    limit = min(max(limit, 1), 200)
-    return {
-        "count": records.count(),
-        "items": [_record_out(r, staff=staff) for r in records[offset : offset + limit]],
-    }
-
-
 def _staff(request: HttpRequest, record: Record) -> bool:
     return selectors.can(request.user, Perm.VIEW_RECORDS, record.village.code)
 
@@ -127,16 +121,17 @@ def _staff(request: HttpRequest, record: Record) -> bool:
 
 
 @router.get(
-    "/records", response=RecordPage, summary="信用记录（村民只看到自己的；mine=true：我采集的）"
+    "/records",
+    response=Page[RecordOut],
+    summary="信用记录（村民只看到自己的；mine=true：我采集的）",
 )
 def list_records(
     request: HttpRequest,
-    status: str = "",
-    village_code: str = "",
-    q: str = "",
+    paging: Query[PageIn],
+    status: Code = "",
+    village_code: Code = "",
+    q: Search = "",
     mine: bool = False,
-    limit: int = 50,
-    offset: int = 0,
 ) -> dict[str, Any]:
     if mine:
         api_check(request, Perm.COLLECT_RECORDS)
@@ -148,7 +143,7 @@ def list_records(
         records = records.filter(village__code=village_code)
     records = selectors.filter_records(records, status=status, query=q)
     staff = bool(selectors.villages_for(request.user, Perm.VIEW_RECORDS).exists())
-    return _page(_with_everything(records), limit, offset, staff=staff)
+    return paginate(_with_everything(records), paging, lambda r: _record_out(r, staff=staff))
 
 
 class EventOut(Schema):

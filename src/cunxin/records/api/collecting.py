@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
-from ninja import File, Form, Schema, Status
+from ninja import Field, File, Form, Schema, Status
 from ninja.files import UploadedFile
+from ninja.params.functions import File as file_param
+from ninja.params.functions import Form as form_param
 
 from cunxin.accounts.permissions import Perm
-from cunxin.core.errors import DomainError
+from cunxin.core.fields import Code, Day, Id, Note, Search
 from cunxin.core.http import api_check
 from cunxin.people.models import Resident
 from cunxin.policy.models import CatalogueItem
 from cunxin.records import selectors
 from cunxin.records.actions.collect import (
+    MAX_TEAM,
     do_collect,
     do_collect_team,
     parse_quantity,
@@ -35,9 +35,15 @@ from cunxin.records.api.base import (
     _with_everything,
     router,
 )
-from cunxin.records.forms import read_photos
+from cunxin.records.evidence import MAX_FILES, uploads
 from cunxin.records.models import Record
 from cunxin.regions.models import Region
+
+# Form fields with a default: ``Form[T] = x`` loses x when T is an annotated type of
+# core.fields, so the default goes into the parameter itself.
+FORM_ONE = form_param("1")
+FORM_EMPTY = form_param("")
+NO_FILES = file_param(None, max_length=MAX_FILES)
 
 # --- collecting --------------------------------------------------------------------------------
 
@@ -68,7 +74,7 @@ class ItemsOut(Schema):
     summary="可录入的行为：按编码或名称搜索，以及我最近用过的",
 )
 def list_items(
-    request: HttpRequest, q: str = "", village_code: str = "", resident_id: int | None = None
+    request: HttpRequest, q: Search = "", village_code: Code = "", resident_id: Id | None = None
 ) -> dict[str, Any]:
     api_check(request, Perm.COLLECT_RECORDS)
     village: Region | None
@@ -88,11 +94,11 @@ def list_items(
 
 class CollectIn(Schema):
     client_id: uuid.UUID
-    resident_id: int
-    item_code: str
-    quantity: str = "1"
-    behaviour_date: datetime.date
-    note: str = ""
+    resident_id: Id
+    item_code: Code
+    quantity: Code = Field("1", description="数量，普通写法的数字，如 2 或 1.5")
+    behaviour_date: Day
+    note: Note = ""
 
 
 def _collect_resident(request: HttpRequest, resident_id: int) -> Resident:
@@ -140,12 +146,12 @@ def collect(request: HttpRequest, payload: CollectIn) -> Status[dict[str, Any]]:
 def collect_with_photos(
     request: HttpRequest,
     client_id: Form[uuid.UUID],
-    resident_id: Form[int],
-    item_code: Form[str],
-    behaviour_date: Form[datetime.date],
-    quantity: Form[str] = "1",
-    note: Form[str] = "",
-    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+    resident_id: Form[Id],
+    item_code: Form[Code],
+    behaviour_date: Form[Day],
+    quantity: Code = FORM_ONE,
+    note: Note = FORM_EMPTY,
+    photos: list[UploadedFile] | None = NO_FILES,
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.COLLECT_RECORDS)
     resident = _collect_resident(request, resident_id)
@@ -157,31 +163,31 @@ def collect_with_photos(
         quantity=parse_quantity(quantity),
         behaviour_date=behaviour_date,
         note=note,
-        photos=read_photos(list(photos or [])),
+        photos=uploads(list(photos or [])),
         acting_user=request.user,
     )
     return _collected(request, record, replayed)
 
 
-class TeamIn(Schema):
+class CollectTeamIn(Schema):
     client_id: uuid.UUID
-    resident_ids: list[int]
-    item_code: str
-    quantity: str = "1"
-    behaviour_date: datetime.date
-    note: str = ""
+    resident_ids: list[Id] = Field(max_length=MAX_TEAM)
+    item_code: Code
+    quantity: Code = Field("1", description="数量，普通写法的数字，如 2 或 1.5")
+    behaviour_date: Day
+    note: Note = ""
 
 
-class TeamOut(Schema):
+class CollectTeamOut(Schema):
     records: list[RecordOut]
 
 
 @router.post(
     "/records/team",
-    response={200: TeamOut, 201: TeamOut},
+    response={200: CollectTeamOut, 201: CollectTeamOut},
     summary="同一行为为多位村民采集（全部成功或全部不录）",
 )
-def collect_team(request: HttpRequest, payload: TeamIn) -> Status[dict[str, Any]]:
+def collect_team(request: HttpRequest, payload: CollectTeamIn) -> Status[dict[str, Any]]:
     api_check(request, Perm.COLLECT_RECORDS)
     ids = list(dict.fromkeys(payload.resident_ids))
     found = {
@@ -216,7 +222,7 @@ def collect_team(request: HttpRequest, payload: TeamIn) -> Status[dict[str, Any]
     response=RecordDetailOut,
     summary="一条记录的全部：计分依据、证据、公示、异议、办理经过、记账",
 )
-def get_record(request: HttpRequest, record_id: int) -> dict[str, Any]:
+def get_record(request: HttpRequest, record_id: Id) -> dict[str, Any]:
     api_check(request, Perm.VIEW_RECORDS, regions=False)
     record = selectors.record_detail(request.user, record_id)
     if record is None:
@@ -262,7 +268,7 @@ def get_record(request: HttpRequest, record_id: int) -> dict[str, Any]:
     }
 
 
-class ImportOut(Schema):
+class RecordImportOut(Schema):
     dry_run: bool
     created: int
     unchanged: int
@@ -272,15 +278,13 @@ class ImportOut(Schema):
 
 @router.post(
     "/import",
-    response=ImportOut,
+    response=RecordImportOut,
     summary="从 Excel 导入记录（有错则全部不导入；同一文件重复导入不变）",
 )
 def import_records(
     request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False
 ) -> RecordImportResult:
     api_check(request, Perm.COLLECT_RECORDS)
-    if file.size and file.size > settings.ROSTER_MAX_BYTES:
-        raise DomainError("file_too_large", _("文件太大，请分批导入。"))
     return do_import_records(
-        file.read(), file.name or "records.xlsx", acting_user=request.user, dry_run=dry_run
+        file, file.name or "records.xlsx", acting_user=request.user, dry_run=dry_run
     )

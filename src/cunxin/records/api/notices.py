@@ -7,10 +7,12 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Schema, Status
+from ninja import Query, Schema, Status
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.fields import Code, Id, Note
 from cunxin.core.http import api_check
+from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.records import selectors
 from cunxin.records.actions.notices import do_object, do_publish_notice, do_rule_objection
 from cunxin.records.api.base import (
@@ -21,7 +23,6 @@ from cunxin.records.api.base import (
     _with_everything,
     router,
 )
-from cunxin.records.api.review import ReasonIn
 from cunxin.records.models import Notice, Objection
 
 # --- notices -----------------------------------------------------------------------------------
@@ -57,28 +58,19 @@ def _notice_out(n: Notice) -> dict[str, Any]:
     }
 
 
-class NoticePage(Schema):
-    count: int
-    items: list[NoticeOut]
-
-
-@router.get("/notices", response=NoticePage, summary="各期公示")
+@router.get("/notices", response=Page[NoticeOut], summary="各期公示")
 def list_notices(
-    request: HttpRequest, village_code: str = "", limit: int = 50, offset: int = 0
+    request: HttpRequest, paging: Query[PageIn], village_code: Code = ""
 ) -> dict[str, Any]:
     api_check(request, Perm.VIEW_RECORDS)
     notices = selectors.notices_for(request.user)
     if village_code:
         notices = notices.filter(village__code=village_code)
-    offset, limit = max(offset, 0), min(max(limit, 1), 200)
-    return {
-        "count": notices.count(),
-        "items": [_notice_out(n) for n in notices[offset : offset + limit]],
-    }
+    return paginate(notices, paging, _notice_out)
 
 
 class PublishIn(Schema):
-    village_code: str
+    village_code: Code
 
 
 @router.post("/notices", response={201: NoticeOut}, summary="立即发布本村待公示的记录")
@@ -100,7 +92,7 @@ class NoticeDetailOut(Schema):
 @router.get(
     "/notices/{notice_id}", response=NoticeDetailOut, summary="一期公示的全部记录和待处理异议"
 )
-def get_notice(request: HttpRequest, notice_id: int) -> dict[str, Any]:
+def get_notice(request: HttpRequest, notice_id: Id) -> dict[str, Any]:
     api_check(request, Perm.VIEW_RECORDS)
     notice = get_object_or_404(selectors.notices_for(request.user), pk=notice_id)
     lines = _with_everything(selectors.notice_lines(notice).select_related("village", "notice"))
@@ -167,12 +159,16 @@ def current_notice(request: HttpRequest) -> list[dict[str, Any]]:
 # --- objections --------------------------------------------------------------------------------
 
 
+class ObjectionIn(Schema):
+    reason: Note
+
+
 @router.post(
     "/records/{record_id}/objections",
     response={201: ObjectionOut},
     summary="对本村公示中的一条记录提出异议",
 )
-def object_to(request: HttpRequest, record_id: int, payload: ReasonIn) -> Status[dict[str, Any]]:
+def object_to(request: HttpRequest, record_id: Id, payload: ObjectionIn) -> Status[dict[str, Any]]:
     api_check(request, Perm.OBJECT)
     record = selectors.objectable_record(request.user, record_id)
     if record is None:
@@ -192,36 +188,31 @@ def _objections() -> Any:
     )
 
 
-class ObjectionPage(Schema):
-    count: int
-    items: list[ObjectionOut]
-
-
-@router.get("/objections", response=ObjectionPage, summary="待处理（或按状态）的异议")
+@router.get("/objections", response=Page[ObjectionOut], summary="待处理（或按状态）的异议")
 def list_objections(
-    request: HttpRequest, status: str = "open", limit: int = 50, offset: int = 0
+    request: HttpRequest, paging: Query[PageIn], status: Code = "open"
 ) -> dict[str, Any]:
     api_check(request, Perm.RULE_OBJECTIONS)
     objections = selectors.objections_for(request.user, status)
-    offset, limit = max(offset, 0), min(max(limit, 1), 200)
-    return {
-        "count": objections.count(),
-        "items": [_objection_out(o) for o in objections[offset : offset + limit]],
-    }
+    return paginate(objections, paging, _objection_out)
 
 
-@router.get("/objections/mine", response=list[ObjectionOut], summary="我提出的异议和处理结果")
-def my_objections(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("/objections/mine", response=Page[ObjectionOut], summary="我提出的异议和处理结果")
+def my_objections(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
     api_check(request, Perm.OBJECT)
-    return [
-        _objection_out(o, name=selectors.public_name(request.user, o.record), staff=False)
-        for o in selectors.my_objections(request.user).select_related("record__village")[:200]
-    ]
+    mine = selectors.my_objections(request.user).select_related("record__village")
+    return paginate(
+        mine,
+        paging,
+        lambda o: _objection_out(
+            o, name=selectors.public_name(request.user, o.record), staff=False
+        ),
+    )
 
 
 class RulingIn(Schema):
     upheld: bool
-    ruling: str
+    ruling: Note
 
 
 @router.post(
@@ -229,7 +220,7 @@ class RulingIn(Schema):
     response=ObjectionOut,
     summary="处理异议：成立（撤销记录）或不成立（维持），附处理意见",
 )
-def rule(request: HttpRequest, objection_id: int, payload: RulingIn) -> dict[str, Any]:
+def rule(request: HttpRequest, objection_id: Id, payload: RulingIn) -> dict[str, Any]:
     api_check(request, Perm.RULE_OBJECTIONS)
     objection = get_object_or_404(selectors.objections_for(request.user, ""), pk=objection_id)
     do_rule_objection(

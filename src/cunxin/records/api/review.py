@@ -7,11 +7,13 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Schema, Status
+from ninja import Field, Query, Schema, Status
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import DomainError
+from cunxin.core.fields import Code, Id, Line
 from cunxin.core.http import api_check
+from cunxin.core.paging import MAX_LIMIT, Page, PageIn, paginate
 from cunxin.records import selectors
 from cunxin.records.actions.review import do_approve, do_reject, do_request_reversal
 from cunxin.records.api.base import RecordOut, _record_out, _with_everything, router
@@ -26,36 +28,32 @@ class QueueLineOut(Schema):
     why_not: str
 
 
-class QueueOut(Schema):
-    count: int
-    items: list[QueueLineOut]
-
-
-@router.get("/review", response=QueueOut, summary="待审核记录（标明哪些不能由我审核及原因）")
+@router.get(
+    "/review", response=Page[QueueLineOut], summary="待审核记录（标明哪些不能由我审核及原因）"
+)
 def review_queue(
-    request: HttpRequest, village_code: str = "", limit: int = 50, offset: int = 0
+    request: HttpRequest, paging: Query[PageIn], village_code: Code = ""
 ) -> dict[str, Any]:
     api_check(request, Perm.REVIEW_RECORDS)
     records = selectors.review_queue(request.user)
     if village_code:
         records = records.filter(village__code=village_code)
-    offset, limit = max(offset, 0), min(max(limit, 1), 200)
-    lines = selectors.queue_lines(request.user, records[offset : offset + limit])
-    return {
-        "count": records.count(),
-        "items": [
-            {"record": _record_out(x.record), "selectable": x.selectable, "why_not": x.why_not}
-            for x in lines
-        ],
-    }
+    # The page's lines are judged together (one query for all), so the slice comes first.
+    page = paginate(records, paging)
+    lines = selectors.queue_lines(request.user, page["items"])
+    page["items"] = [
+        {"record": _record_out(x.record), "selectable": x.selectable, "why_not": x.why_not}
+        for x in lines
+    ]
+    return page
 
 
 class IdsIn(Schema):
-    record_ids: list[int]
+    record_ids: list[Id] = Field(max_length=MAX_LIMIT)
 
 
 class RejectIn(IdsIn):
-    reason: str
+    reason: Line
 
 
 class RecordsOut(Schema):
@@ -97,8 +95,8 @@ def reject(request: HttpRequest, payload: RejectIn) -> dict[str, Any]:
     return _records(request, done)
 
 
-class ReasonIn(Schema):
-    reason: str
+class ReversalIn(Schema):
+    reason: Line
 
 
 @router.post(
@@ -107,7 +105,7 @@ class ReasonIn(Schema):
     summary="申请更正已生效的记录（生成抵消记录，经审核、公示后生效）",
 )
 def request_reversal(
-    request: HttpRequest, record_id: int, payload: ReasonIn
+    request: HttpRequest, record_id: Id, payload: ReversalIn
 ) -> Status[dict[str, Any]]:
     api_check(request, Perm.REVERSE_RECORDS)
     record = get_object_or_404(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Interval
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Schema
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.cleaning import MAX_ID
 from cunxin.core.http import api_check
+from cunxin.core.paging import MAX_LIMIT
 from cunxin.people.models import Resident
 from cunxin.records import selectors
 from cunxin.records.api.base import router
@@ -86,10 +89,11 @@ class StatementOut(Schema):
     summary="我的积分明细：每一笔信用分和可用积分的变动，最新的在前",
 )
 def my_statement(
-    request: HttpRequest, before: int | None = None, limit: int = 20
+    request: HttpRequest,
+    before: Annotated[int, Interval(ge=0, le=MAX_ID)] | None = None,
+    limit: Annotated[int, Interval(ge=1, le=MAX_LIMIT)] = 20,
 ) -> dict[str, Any]:
     resident = _own_resident(request)
-    limit = max(1, min(limit, 100))
     lines = statement(resident, limit=limit, before=before)
     return {
         "lines": [

@@ -32,6 +32,7 @@ from cunxin.accounts.actions import do_create_user
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Role
 from cunxin.conftest import PASSWORD, World
+from cunxin.core.images import sample_image
 from cunxin.ledger.checks import check_ledger
 from cunxin.ledger.models import POINTS, Account, AccountKind, Currency, Entry, Transfer
 from cunxin.people.actions import age_on
@@ -53,7 +54,7 @@ from cunxin.records.standing import standing
 from cunxin.records.workflow import RECORDS
 from cunxin.regions.models import Region
 
-PHOTO = ("p.jpg", b"\xff\xd8\xff\xe0 fake jpeg body")
+PHOTO = ("p.jpg", sample_image())
 # Rewards with no monthly cap and no evidence: any number of them can be collected for anyone.
 UNCAPPED_REWARDS = ("VM-R03", "VM-R11", "CM-R01", "GV-R10")
 

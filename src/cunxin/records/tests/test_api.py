@@ -12,12 +12,13 @@ from django.test import Client
 from django.utils import timezone
 
 from cunxin.conftest import World, login
+from cunxin.core.images import sample_image
 from cunxin.records.actions.effect import take_effect_due
 from cunxin.records.models import Notice, Record, Status
 from cunxin.tests.access import upload
 
 TODAY = timezone.localdate()
-PHOTO = b"\x89PNG\r\n\x1a\n a png of the evidence"
+PHOTO = sample_image("PNG")
 
 
 @pytest.fixture(autouse=True)
@@ -85,7 +86,7 @@ def test_the_story_in_json(policy_world: World) -> None:
     )
     assert ruled.json()["status"] == "upheld"
     assert Record.objects.get().status == Status.CANCELLED
-    mine = villager.get("/api/records/objections/mine").json()
+    mine = villager.get("/api/records/objections/mine").json()["items"]
     assert mine[0]["ruling"] == "经核实只有1小时"
 
     standing = villager.get("/api/records/me").json()

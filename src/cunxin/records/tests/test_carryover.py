@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cunxin.conftest import World
 from cunxin.core.errors import Conflict, DomainError, Forbidden
+from cunxin.core.images import sample_image
 from cunxin.core.models import AuditEntry
 from cunxin.ledger.checks import check_ledger
 from cunxin.ledger.models import Transfer
@@ -45,7 +46,7 @@ def make_effective(w: World, lines: list[tuple[str, str, str]]) -> list[Record]:
             item_code=code,
             quantity=Decimal(qty),
             behaviour_date=timezone.localdate(),
-            photos=[("p.jpg", b"\xff\xd8\xff\xe0 fake jpeg body")],
+            photos=[("p.jpg", sample_image())],
             acting_user=w.collector_a,
         )
         for name, code, qty in lines

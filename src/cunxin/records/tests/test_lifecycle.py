@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from cunxin.conftest import World
 from cunxin.core.errors import Conflict, DomainError, Forbidden
+from cunxin.core.images import sample_image
 from cunxin.ledger.checks import check_ledger
 from cunxin.notifications.models import Message
 from cunxin.records.actions.collect import do_collect, do_collect_team
@@ -35,7 +36,7 @@ def collect(
         quantity=Decimal(qty),
         behaviour_date=day,
         note="清扫公共区域",
-        photos=[("p.jpg", b"\xff\xd8\xff\xe0 fake jpeg body")],
+        photos=[("p.jpg", sample_image())],
         acting_user=w.users[by],
     )
 

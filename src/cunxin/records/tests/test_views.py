@@ -16,6 +16,7 @@ from cunxin.accounts.actions import do_create_user
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Role
 from cunxin.conftest import World, login
+from cunxin.core.images import sample_image
 from cunxin.notifications.models import Message
 from cunxin.policy.models import CreditPolicy, NameMasking
 from cunxin.records.actions.effect import expire_due, take_effect_due
@@ -25,7 +26,7 @@ from cunxin.tests.access import upload
 
 TODAY = timezone.localdate()
 LATER = timezone.now() + datetime.timedelta(days=30)
-PHOTO = b"\xff\xd8\xff\xe0 a photo of the swept square"
+PHOTO = sample_image()
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from cunxin.accounts.permissions import Perm, Role
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
-from cunxin.records.evidence import check_photo
+from cunxin.records.evidence import PhotoSource, check_photo
 from cunxin.regions.models import Region
 from cunxin.shop.models import Goods, Shop, ShopKeeper, StockMove, StockReason
 
@@ -161,20 +161,11 @@ def _goods_snapshot(goods: Goods) -> dict[str, Any]:
     return data
 
 
-def _set_photo(goods: Goods, photo: tuple[str, bytes] | None) -> None:
+def _set_photo(goods: Goods, photo: tuple[str, PhotoSource] | None) -> None:
     if photo is None:
         return
     name, content = photo
-    if len(content) > PHOTO_MAX_BYTES:
-        raise DomainError(
-            "photo_too_large",
-            _("照片超过%dMB，请压缩后再传。") % (PHOTO_MAX_BYTES // 1024 // 1024),
-            field="photo",
-        )
-    try:
-        checked = check_photo(content, name)
-    except DomainError as exc:
-        raise DomainError(exc.code, str(exc), field="photo") from None
+    checked = check_photo(content, name, max_bytes=PHOTO_MAX_BYTES, field="photo")
     goods.photo.save(checked.as_file().name or "photo", checked.as_file(), save=False)
     goods.photo_type = checked.content_type
 
@@ -185,7 +176,7 @@ def do_create_goods(
     data: GoodsData,
     *,
     stock: int = 0,
-    photo: tuple[str, bytes] | None = None,
+    photo: tuple[str, PhotoSource] | None = None,
     acting_user: Any,
 ) -> Goods:
     """Put goods on a shop's shelf; an opening stock is logged as stock in."""
@@ -224,7 +215,7 @@ def do_edit_goods(
     goods: Goods,
     data: GoodsData,
     *,
-    photo: tuple[str, bytes] | None = None,
+    photo: tuple[str, PhotoSource] | None = None,
     acting_user: Any,
 ) -> Goods:
     """Change a goods' name, price, limit or photo, or take it off the shelf (stock changes go
@@ -278,7 +269,7 @@ def _move(
         goods=goods,
         change=change,
         reason=reason,
-        note=str(note)[:NOTE_MAX],
+        note=note,
         redemption=redemption,
         stock_after=goods.stock,
         by=acting_user,

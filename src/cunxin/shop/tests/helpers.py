@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cunxin.cards.identify import Customer
 from cunxin.conftest import World
+from cunxin.core.images import sample_image
 from cunxin.ledger.actions import TransferSpec, issuance_account_ids, post, resident_account_ids
 from cunxin.ledger.models import Account, AccountKind, Currency
 from cunxin.people.models import Resident
@@ -17,7 +18,7 @@ from cunxin.shop.actions.catalogue import GoodsData, do_add_keeper, do_create_go
 from cunxin.shop.actions.redeem import do_redeem
 from cunxin.shop.models import Goods, Redemption, Shop
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = sample_image("PNG")
 RICE = "东北大米5kg"
 OIL = "花生油1L"
 

@@ -66,7 +66,7 @@ def test_the_story_in_json(policy_world: World) -> None:
     assert over.status_code == 409
     assert over.json()["code"] == "monthly_limit"
     assert "每人每月限兑" in over.json()["message"]
-    listed = keeper.get("/api/shop/redemptions").json()
+    listed = keeper.get("/api/shop/redemptions").json()["items"]
     assert [r["number"] for r in listed] == [done.json()["number"]]
     cancelled = post(
         keeper, f"/api/shop/redemptions/{done.json()['id']}/cancel", {"reason": "拿错了"}

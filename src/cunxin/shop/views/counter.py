@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from cunxin.accounts.permissions import Perm
 from cunxin.cards.counter import recall_customer, remember_customer
 from cunxin.cards.identify import identify
+from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError, Forbidden, NotFound
 from cunxin.core.http import requires
 from cunxin.core.scoping import scope_of
@@ -51,10 +52,11 @@ def _wanted(request: HttpRequest, shop: Shop) -> list[tuple[int, int]]:
         if not key.startswith("qty_") or not value.strip():
             continue
         goods_id, quantity = key[4:], value.strip()
-        if not goods_id.isdigit() or not quantity.lstrip("-").isdigit():
+        count = parse_id(quantity.lstrip("-"))
+        if not parse_id(goods_id) or (count is None and quantity.strip("-0")):
             raise DomainError("quantity_invalid", _("数量应为正整数。"), field="quantity")
-        if int(quantity):
-            lines.append((int(goods_id), int(quantity)))
+        if count:
+            lines.append((int(goods_id), -count if quantity.startswith("-") else count))
     return lines
 
 
@@ -155,8 +157,8 @@ def redemptions(request: HttpRequest) -> HttpResponse:
         created_at__gte=start, created_at__lt=start + datetime.timedelta(days=1)
     )
     shop_id = request.GET.get("shop", "")
-    if shop_id.isdigit():
-        rows = rows.filter(shop_id=int(shop_id))
+    if parse_id(shop_id):
+        rows = rows.filter(shop_id=parse_id(shop_id) or 0)
     found = list(rows[:500])
     policies = PolicyCache()
     return render(

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Perm, Role
+from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError, Forbidden, NotFound
 from cunxin.core.http import requires, run_action, set_queryset
 from cunxin.core.scoping import scope_of
@@ -166,7 +167,7 @@ def _act(request: HttpRequest, action: Callable[[], Any], done: str, back: str) 
 def keeper_add(request: HttpRequest, pk: int) -> HttpResponse:
     shop = _managed_shop(request, pk)
     chosen = request.POST.get("user", "")
-    user = User.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    user = User.objects.filter(pk=parse_id(chosen) or 0).first() if parse_id(chosen) else None
     if user is None:
         messages.error(request, _("请选择一位店主。"))
         return redirect("shop:shop", pk=shop.pk)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
+from cunxin.core.cleaning import check_text
 from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
 from cunxin.notifications.actions import Note, notify
@@ -41,6 +42,12 @@ def _check_unique(village: Region, name: str, exclude: int | None = None) -> Non
         raise Conflict("team_exists", _("本村已有“%s”。") % name, field="name")
 
 
+def _description(text: str) -> str:
+    return check_text(
+        text.strip(), field="description", max_length=DESCRIPTION_MAX, label=_("简介")
+    )
+
+
 @transaction.atomic
 def do_create_team(village: Region, *, name: str, description: str = "", acting_user: Any) -> Team:
     """Set up a team of a village; names are unique within the village."""
@@ -49,7 +56,7 @@ def do_create_team(village: Region, *, name: str, description: str = "", acting_
         raise DomainError("not_village", _("志愿服务队须属于一个村。"), field="village")
     name = _name(name)
     _check_unique(village, name)
-    team = Team(village=village, name=name, description=description.strip()[:DESCRIPTION_MAX])
+    team = Team(village=village, name=name, description=_description(description))
     try:
         with transaction.atomic():
             team.save()
@@ -83,7 +90,7 @@ def do_edit_team(
     before = audit.snapshot(team)
     team.name = _name(name)
     _check_unique(team.village, team.name, exclude=team.pk)
-    team.description = description.strip()[:DESCRIPTION_MAX]
+    team.description = _description(description)
     team.active = active
     team.save(update_fields=["name", "description", "active"])
     old, new = audit.changed(before, audit.snapshot(team))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.cleaning import parse_id
 from cunxin.core.http import paginate, query_without_page, requires, run_action, set_choices
 from cunxin.people.models import Resident
 from cunxin.volunteering import selectors
@@ -287,7 +288,9 @@ def signups(request: HttpRequest, pk: int) -> HttpResponse:
 def move(request: HttpRequest, pk: int, sign_up_id: int) -> HttpResponse:
     activity = managed_activity(request, pk)
     sign_up = get_object_or_404(SignUp, pk=sign_up_id, activity=activity)
-    position = get_object_or_404(Position, pk=request.POST.get("position") or 0, activity=activity)
+    position = get_object_or_404(
+        Position, pk=parse_id(request.POST.get("position")) or 0, activity=activity
+    )
     return act(
         request,
         lambda: do_move_sign_up(sign_up, position, acting_user=request.user),
@@ -305,7 +308,7 @@ def sign_up(request: HttpRequest, pk: int) -> HttpResponse:
     if resident is None:
         raise Http404
     position = Position.objects.filter(
-        activity=activity, pk=request.POST.get("position") or 0
+        activity=activity, pk=parse_id(request.POST.get("position")) or 0
     ).first()
     return act(
         request,
@@ -344,10 +347,10 @@ def sign_up_others(request: HttpRequest, pk: int) -> HttpResponse:
     query = (post or request.GET).get("q", "")
     form = PositionChoiceForm(post, activity=activity)
     picked = post.get("resident", "") if post is not None else ""
-    if post is not None and "find" not in post and picked.isdigit() and form.is_valid():
+    if post is not None and "find" not in post and parse_id(picked) and form.is_valid():
         resident = get_object_or_404(
             selectors.residents_to_sign_up(request.user, activity, "").select_related("village"),
-            pk=int(picked),
+            pk=parse_id(picked),
         )
         ok, saved = run_action(
             form,

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.cleaning import parse_id
 from cunxin.core.http import requires
 from cunxin.volunteering import selectors
 from cunxin.volunteering.views.common import tabs
@@ -20,7 +21,8 @@ def figures(request: HttpRequest) -> HttpResponse:
     region = next((r for r in regions if str(r.pk) == wanted), regions[0] if regions else None)
     this_year = timezone.localdate().year
     raw_year = request.GET.get("year", str(this_year))
-    year = int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= this_year + 1 else None
+    year = parse_id(raw_year)
+    year = year if year is not None and 2000 <= year <= this_year + 1 else None
     found = selectors.figures(region, year) if region is not None else None
     return render(
         request,

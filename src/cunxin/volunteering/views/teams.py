@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunxin.accounts.permissions import Perm
+from cunxin.core.cleaning import parse_id
 from cunxin.core.http import requires, run_action
 from cunxin.people.models import Resident
 from cunxin.volunteering import selectors
@@ -138,7 +139,7 @@ def add_member(request: HttpRequest, pk: int) -> HttpResponse:
     # Any resident the user may manage teams for; the action refuses one of another village.
     resident = get_object_or_404(
         Resident.objects.restrict(request.user, Perm.MANAGE_TEAMS).select_related("village"),
-        pk=request.POST.get("resident") or 0,
+        pk=parse_id(request.POST.get("resident")) or 0,
     )
     return act(
         request,
@@ -169,8 +170,8 @@ def leader(request: HttpRequest, pk: int) -> HttpResponse:
     team = _team(request, pk)
     raw = request.POST.get("resident", "")
     resident = (
-        get_object_or_404(Resident.objects.filter(village=team.village), pk=int(raw))
-        if raw.isdigit()
+        get_object_or_404(Resident.objects.filter(village=team.village), pk=parse_id(raw) or 0)
+        if raw
         else None
     )
     return act(
