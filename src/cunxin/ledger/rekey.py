@@ -45,10 +45,12 @@ def rekey_village(village: Region) -> Rekeyed:
     with transaction.atomic(), ledger_rekey_allowed():
         ChainHead.objects.select_for_update().get(village=village)
         chain = walk([village.pk]).get(village.pk)
-        if chain is None or not chain.unkeyed_until:
+        if chain is None:
             return Rekeyed(village, 0)
         if chain.broken is not None:
-            return Rekeyed(village, 0, refused=f"link {chain.broken.seq} ({chain.broken.why})")
+            return Rekeyed(village, 0, refused=f"第 {chain.broken.seq} 条")
+        if not chain.unkeyed_until:
+            return Rekeyed(village, 0)  # keyed already (run twice, or by another process)
         ring = keyring()
         secret = ring.secrets[ring.signing_id]
         prev = "0" * 64
