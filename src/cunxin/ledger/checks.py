@@ -236,10 +236,14 @@ def _reconciled(village_ids: list[int] | None) -> Iterator[_Raw]:
             "%(village)s：转账 %(transfer)s（%(resident)s）与业务记录的金额不符：%(what)s"
         ),
     }
+    claimed_elsewhere = _(
+        "%(village)s：业务记录说已记账，指向的却是转账 %(transfer)s，那不是它的记账（%(resident)s）"
+    )
     for f in reconcile.reconcile(village_ids):
+        missing_posting = f.problem == reconcile.MISSING and f.transfer_id and not f.what
         yield _Raw(
             f"reconcile_{f.problem}",
-            texts[f.problem],
+            claimed_elsewhere if missing_posting else texts[f.problem],
             {"what": f.what},
             village_id=f.village_id,
             transfer_id=f.transfer_id,
