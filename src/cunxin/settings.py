@@ -52,7 +52,7 @@ PII_HASH_KEY = env_str("CUNXIN_PII_HASH_KEY") or _dev_secret("CUNXIN_PII_HASH_KE
 # new links, every listed one verifies the links it signed (rotation). Not in the database, so
 # that a database writer can neither extend nor rewrite a village's chain.
 LEDGER_KEYS = env_list("CUNXIN_LEDGER_KEYS", []) or [
-    "dev:" + _dev_secret("CUNXIN_LEDGER_KEY", "token")
+    "dev:" + _dev_secret("CUNXIN_LEDGER_KEYS", "token")
 ]
 
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
