@@ -252,9 +252,9 @@ def test_the_report_keeps_each_head_it_printed_and_check_ledger_compares_them(
     world: World,
 ) -> None:
     from cunxin.fund.models import ReportHead
+    from cunxin.ledger.chain import keyring
     from cunxin.ledger.checks import check_ledger
     from cunxin.ledger.models import Transfer
-    from cunxin.ledger.chain import keyring
     from cunxin.ledger.tests.helpers import rehash, triggers_off
 
     donate(world, 10_000)
