@@ -185,6 +185,7 @@ class Copies:
     entries: list[Entry]
     balances: dict[int, int]  # account → what the copies add to it
     heads: dict[int, tuple[int, str]]  # village → (seq, hash) after the copies
+    of: dict[int, Transfer] = field(default_factory=dict)  # original transfer id → its copy
 
 
 def copies_of(since_transfer: int) -> Copies:
@@ -206,6 +207,7 @@ def copies_of(since_transfer: int) -> Copies:
     transfers: list[Transfer] = []
     entries: list[Entry] = []
     balances: dict[int, int] = defaultdict(int)
+    of: dict[int, Transfer] = {}
     for pk, key, kind, memo, village_id, created_at in (
         Transfer.objects.filter(pk__gt=since_transfer)
         .order_by("pk")
@@ -237,10 +239,11 @@ def copies_of(since_transfer: int) -> Copies:
             created_at=created_at,
         )
         transfers.append(transfer)
+        of[pk] = transfer
         for account_id, amount in legs[pk]:
             entries.append(Entry(transfer=transfer, account_id=account_id, amount=amount))
             balances[account_id] += amount
-    return Copies(transfers=transfers, entries=entries, balances=balances, heads=heads)
+    return Copies(transfers=transfers, entries=entries, balances=balances, heads=heads, of=of)
 
 
 def bulk_insert(copies: Copies) -> None:
@@ -255,10 +258,27 @@ def bulk_insert(copies: Copies) -> None:
 
 
 def settle_copies(copies: Copies) -> None:
-    """Balances and chain heads as the copies leave them (untimed), so the books stay sound."""
+    """Balances and chain heads as the copies leave them (untimed), so the books stay sound,
+    and a copy of each record for its copied transfer, so that every copy is explained."""
+    import uuid
+
     from django.db import connection, transaction
 
     from cunxin.ledger.models import ChainHead
+    from cunxin.records.models import Record
+
+    copied = []
+    for record in Record.objects.filter(transfer_id__gte=min(copies.of, default=0)).iterator(
+        chunk_size=10_000
+    ):
+        copy = copies.of.get(record.transfer_id or 0)
+        if copy is None:
+            continue
+        record.pk = None
+        record.client_id = uuid.uuid4()
+        record.transfer_id = copy.pk
+        copied.append(record)
+    Record.objects.bulk_create(copied, batch_size=INSERT_BATCH)
 
     items = sorted(copies.balances.items())
     with transaction.atomic(), connection.cursor() as cursor:
