@@ -20,6 +20,7 @@ from django.utils import translation
 from cunxin.accounts.actions import do_create_platform_admin, do_create_user
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Role
+from cunxin.ledger.fixtures import explain_fixture_grants
 from cunxin.people.actions import do_import_roster
 from cunxin.people.models import Resident
 from cunxin.people.spreadsheets import write_csv
@@ -43,6 +44,9 @@ PERSONA_NAMES = {
     "collector_b": "庄头采集",
     "villager_a": "村民甲",
 }
+
+# The shop's and coupons' test helpers give points with fixture grants of this kind.
+explain_fixture_grants("test.grant")
 ROSTER_HEADERS = ("村", "户号", "户主姓名", "姓名", "与户主关系", "身份证号", "联系电话")
 
 

@@ -48,6 +48,12 @@ SECRET_KEY = env_str("SECRET_KEY") or _dev_secret("SECRET_KEY", "token")
 PII_KEYS = env_list("CUNXIN_PII_KEYS", []) or [_dev_secret("CUNXIN_PII_KEYS", "fernet")]
 # The keyed hash that finds an ID number without decrypting; changing it needs a re-hash.
 PII_HASH_KEY = env_str("CUNXIN_PII_HASH_KEY") or _dev_secret("CUNXIN_PII_HASH_KEY", "token")
+# The ledger's chain links are HMACs under these keys, written ``id:secret``: the first signs
+# new links, every listed one verifies the links it signed (rotation). Not in the database, so
+# that a database writer can neither extend nor rewrite a village's chain.
+LEDGER_KEYS = env_list("CUNXIN_LEDGER_KEYS", []) or [
+    "dev:" + _dev_secret("CUNXIN_LEDGER_KEYS", "token")
+]
 
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])

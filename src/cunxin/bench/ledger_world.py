@@ -207,38 +207,81 @@ def entry_count() -> int:
 
 
 def grow(world: World, residents: Sequence[tuple[int, int]]) -> None:
-    """Post one reward-shaped transfer per (resident, village) given, in order, through
-    ``post_many`` (5,000 a transaction)."""
-    from django.db import transaction
+    """One effective reward or penalty record per (resident, village) given, in order, with its
+    transfer posted through ``post_many`` (5,000 a transaction), so that ``check_ledger``
+    reconciles every transfer of the grown ledger with its record.
 
+    The records are a fixture, as in ``records_in_notice``: made with ``bulk_create`` in the
+    state taking effect leaves them (effective, their transfer keyed ``record:<pk>:effect``),
+    without the events and notices of the steps before, which neither reading a standing nor
+    checking the ledger looks at.
+    """
+    import uuid
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from cunxin.core import bulk
     from cunxin.ledger import actions as ledger
     from cunxin.ledger.models import POINTS
+    from cunxin.policy.models import CatalogueItem, CreditPolicy
+    from cunxin.records.models import Record, Status
 
     rng = world.rng
+    policy = CreditPolicy.objects.get(region=world.town)
+    item = CatalogueItem.objects.filter(region=world.town, active=True).order_by("code").first()
+    assert item is not None
+    day = datetime.date.today() - datetime.timedelta(days=40)
+    effective_at = Record._meta.get_field("effective_at")
     for start in range(0, len(residents), GROW_BATCH):
         chunk = residents[start : start + GROW_BATCH]
         with transaction.atomic():
+            records = []
+            for resident_id, village_id in chunk:
+                points = rng.choice((1, 2, 2, 3, 5, 5, 10, -2, -5))
+                records.append(
+                    Record(
+                        client_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                        village_id=village_id,
+                        resident_id=resident_id,
+                        item=item,
+                        policy=policy,
+                        behaviour_date=day,
+                        points=points,
+                        base_points=abs(points),
+                        status=Status.APPROVED,
+                        collected_by=world.collectors[village_id],
+                    )
+                )
+            Record.objects.bulk_create(records, batch_size=INSERT_BATCH)
             accounts = ledger.resident_account_ids(sorted(set(chunk)))
             issuance = ledger.issuance_account_ids([v for _r, v in chunk])
             specs = []
-            currencies = POINTS
-            for resident_id, village_id in chunk:
-                points = rng.choice((1, 2, 2, 3, 5, 5, 10, -2, -5))
+            for record in records:
                 legs: list[tuple[int, int]] = []
-                for currency in currencies:
-                    legs.append((issuance[(village_id, currency)], -points))
-                    legs.append((accounts[(resident_id, currency)], points))
+                for currency in POINTS:
+                    legs.append((issuance[(record.village_id, currency)], -record.points))
+                    legs.append((accounts[(record.resident_id, currency)], record.points))
                 world.grown += 1
                 specs.append(
                     ledger.TransferSpec(
-                        key=f"bench:grow:{world.grown}",
-                        kind="bench.grow",
-                        village_id=village_id,
+                        key=f"record:{record.pk}:effect",
+                        kind="record.effect",
+                        village_id=record.village_id,
                         legs=tuple(legs),
-                        memo="benchmark history",
+                        memo=f"record:{record.pk}",
                     )
                 )
-            ledger.post_many(specs)
+            transfers = ledger.post_many(specs)
+            bulk.update_rows(
+                Record,
+                ("transfer_id",),
+                [(r.pk, t.pk) for r, t in zip(records, transfers, strict=True)],
+                constants={
+                    "status": Status.EFFECTIVE,
+                    "effective_at": effective_at.get_db_prep_save(timezone.now(), connection),
+                },
+            )
 
 
 def grow_to(world: World, entries: int) -> None:

@@ -7,4 +7,9 @@ class CouponsConfig(AppConfig):
     verbose_name = _("信用券")
 
     def ready(self) -> None:
-        from cunxin.coupons import jobs  # noqa: F401  (registers periodic jobs)
+        from cunxin.coupons import (
+            jobs,  # noqa: F401  (registers periodic jobs)
+            reconcile,
+        )
+
+        reconcile.register()  # how its rows explain its ledger transfers

@@ -214,3 +214,22 @@ class PaymentChange(StatusEvent):
 
     def __str__(self) -> str:
         return f"{self.payment_id}:{self.from_status}->{self.to_status}"
+
+
+class ReportHead(models.Model):
+    """A ledger chain head the fund's public report printed, kept the first time it is shown:
+    ``check-ledger`` compares every one with the chain as it is now (``ledger.witness``)."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="report_heads")
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    first_shown_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["fund", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "seq"], name="fund_report_head_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund_id}:{self.seq}"

@@ -38,6 +38,7 @@ from cunxin.fund.actions import (
 from cunxin.fund.forms import DonationForm, FundForm, PaymentForm, ReasonForm
 from cunxin.fund.models import Donation, Fund, Payment
 from cunxin.fund.money import yuan
+from cunxin.fund.witness import note_report_head
 from cunxin.people.spreadsheets import write_csv
 from cunxin.public.poster import qr_data_uri, render_pdf
 from cunxin.public.verification import grouped
@@ -327,6 +328,7 @@ def _no_fund() -> HttpResponse:
 
 def _report_context(fund: Fund) -> dict[str, object]:
     seq, digest = selectors.chain_head(fund)
+    note_report_head(fund, seq, digest)  # a witness of the ledger (fund.witness)
     return {
         "fund": fund,
         "totals": selectors.totals(fund),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cunxin.core import bulk
 from cunxin.core.errors import Conflict, DomainError
-from cunxin.ledger.chain import link_hash
+from cunxin.ledger.chain import keyring, link_digest
 from cunxin.ledger.models import POINTS, Account, AccountKind, ChainHead, Entry, Transfer
 from cunxin.regions.models import Region
 
@@ -144,6 +144,10 @@ def _post_fresh(specs: list[TransferSpec]) -> dict[str, Transfer]:
         )
     )
     now = timezone.now()
+    # Every link is signed with the current key (read once: a batch is signed by one key).
+    ring = keyring()
+    key_id = ring.signing_id
+    secret = ring.secrets[key_id]
     planned: list[_Planned] = []
     for spec in specs:
         legs = _check_shape(spec, currencies)
@@ -156,13 +160,16 @@ def _post_fresh(specs: list[TransferSpec]) -> dict[str, Transfer]:
         if spec.reverses_id is not None and spec.reverses_id not in reversed_keys:
             raise LedgerError("ledger_reverses_unknown", _("要冲正的转账不存在。"))
         seq = seqs[spec.village_id] + 1
-        digest = link_hash(
+        memo = spec.memo[:200]  # the link covers the memo as stored
+        digest = link_digest(
+            secret,
+            key_id=key_id,
             prev_hash=hashes[spec.village_id],
             village_code=codes[spec.village_id],
             seq=seq,
             key=spec.key,
             kind=spec.kind,
-            memo=spec.memo,
+            memo=memo,
             reverses_key=reversed_keys.get(spec.reverses_id, "") if spec.reverses_id else "",
             created_at=now,
             entries=legs,
@@ -170,11 +177,12 @@ def _post_fresh(specs: list[TransferSpec]) -> dict[str, Transfer]:
         transfer = Transfer(
             key=spec.key,
             kind=spec.kind,
-            memo=spec.memo[:200],
+            memo=memo,
             village_id=spec.village_id,
             seq=seq,
             prev_hash=hashes[spec.village_id],
             hash=digest,
+            key_id=key_id,
             reverses_id=spec.reverses_id,
             created_at=now,
         )
@@ -195,7 +203,17 @@ def _post_fresh(specs: list[TransferSpec]) -> dict[str, Transfer]:
 def _insert_transfers(transfers: list[Transfer]) -> None:
     """Insert the transfers and set their primary keys (``core.bulk``: a batch writes tens of
     thousands of rows, and the ORM's per-value preparation cost more than the database)."""
-    columns = ("key", "kind", "memo", "village_id", "seq", "prev_hash", "hash", "reverses_id")
+    columns = (
+        "key",
+        "kind",
+        "memo",
+        "village_id",
+        "seq",
+        "prev_hash",
+        "hash",
+        "key_id",
+        "reverses_id",
+    )
     created = Transfer._meta.get_field("created_at")
     stamps: dict[datetime.datetime, Any] = {}
     rows: list[tuple[Any, ...]] = []
@@ -211,6 +229,7 @@ def _insert_transfers(transfers: list[Transfer]) -> None:
                 t.seq,
                 t.prev_hash,
                 t.hash,
+                t.key_id,
                 t.reverses_id,
                 stamps[t.created_at],
             )

@@ -1,5 +1,20 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.core.checks import CheckMessage, Error, register
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+
+def check_keys(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """``CUNXIN_LEDGER_KEYS`` must be usable before anything is posted or checked."""
+    from cunxin.ledger.chain import keyring
+
+    try:
+        keyring()
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="ledger.E001")]
+    return []
 
 
 class LedgerConfig(AppConfig):
@@ -10,3 +25,4 @@ class LedgerConfig(AppConfig):
         from cunxin.ledger import guard
 
         guard.connect()
+        register(check_keys)

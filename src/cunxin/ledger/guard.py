@@ -1,10 +1,24 @@
 """The database refuses to change the ledger: triggers on transfers and entries.
 
-UPDATE is always refused. DELETE (and TRUNCATE on PostgreSQL) is refused too, except inside
-``ledger_wipe_allowed()``, which only ``cunxin flush`` uses (emptying a whole database for the
-demo or between tests is not editing history). On SQLite the triggers ask a function that only
-this application's connections define, so a connection from outside (the sqlite3 shell) cannot
-delete either; on PostgreSQL they read a session setting.
+The triggers themselves are installed by migrations (``0002``, and ``0005`` for the owner
+check), whose SQL is frozen inside them; this module is what the running application needs.
+
+UPDATE and DELETE (and TRUNCATE on PostgreSQL) are refused. Two things lift the guard, and
+only for the tables' owner:
+
+- ``ledger_wipe_allowed()``: DELETE/TRUNCATE, for ``cunxin flush`` (emptying a whole database
+  for the demo or between tests is not editing history);
+- ``ledger_rekey_allowed()``: UPDATE of a transfer's link columns (hash, previous hash, key id,
+  former hash) and nothing else, for ``cunxin rekey-ledger``.
+
+On PostgreSQL each is a session setting that the trigger function honours only when the current
+role is (a member of) the table's owner: the application's role in production owns no tables
+(DEVELOPERS.md, "Production database roles"), so setting it changes nothing, and a role that
+cannot own the table cannot disable its triggers either. On SQLite there are no roles: whoever
+can open the file owns it and can drop a trigger. There the triggers ask functions that only
+this application's connections define, so the guard holds against the application's own code
+and against a slip in the ``sqlite3`` shell, not against someone who sets out to edit the file;
+that is what the keyed chain and ``check-ledger`` are for.
 """
 
 from __future__ import annotations
@@ -20,99 +34,52 @@ from django.db.backends.signals import connection_created
 GUARDED_TABLES = ("ledger_transfer", "ledger_entry")
 _state = threading.local()
 
-SQLITE_FORWARD = [
-    sql
-    for table in GUARDED_TABLES
-    for sql in (
-        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only: {table} cannot be updated'); END;",
-        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-        f"WHEN NOT cunxin_ledger_wipe_allowed() "
-        f"BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only: {table} cannot be deleted'); END;",
-    )
-]
-SQLITE_BACKWARD = [
-    f"DROP TRIGGER IF EXISTS {table}_{op};"
-    for table in GUARDED_TABLES
-    for op in ("no_update", "no_delete")
-]
-POSTGRES_FORWARD = [
-    """
-    CREATE OR REPLACE FUNCTION cunxin_ledger_guard() RETURNS trigger AS $$
-    BEGIN
-        IF TG_OP IN ('DELETE', 'TRUNCATE')
-           AND coalesce(current_setting('cunxin.allow_ledger_wipe', true), '') = 'on' THEN
-            RETURN OLD;
-        END IF;
-        RAISE EXCEPTION 'ledger rows are append-only: %% on %% refused', TG_OP, TG_TABLE_NAME;
-    END;
-    $$ LANGUAGE plpgsql;
-    """,
-    *[
-        sql
-        for table in GUARDED_TABLES
-        for sql in (
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION cunxin_ledger_guard();",
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION cunxin_ledger_guard();",
-        )
-    ],
-]
-POSTGRES_BACKWARD = [
-    *[
-        f"DROP TRIGGER IF EXISTS {table}_{name} ON {table};"
-        for table in GUARDED_TABLES
-        for name in ("append_only", "no_truncate")
-    ],
-    "DROP FUNCTION IF EXISTS cunxin_ledger_guard();",
-]
 
+def _allowed(name: str) -> Any:
+    def check() -> int:
+        return 1 if getattr(_state, name, False) else 0
 
-def _wipe_allowed() -> int:
-    return 1 if getattr(_state, "wipe", False) else 0
+    return check
 
 
 def _register(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor == "sqlite":
-        connection.connection.create_function("cunxin_ledger_wipe_allowed", 0, _wipe_allowed)
+        raw = connection.connection
+        raw.create_function("cunxin_ledger_wipe_allowed", 0, _allowed("wipe"))
+        raw.create_function("cunxin_ledger_rekey_allowed", 0, _allowed("rekey"))
 
 
 def connect() -> None:
-    """Give every new SQLite connection the function the triggers ask."""
+    """Give every new SQLite connection the functions the triggers ask."""
     connection_created.connect(_register, dispatch_uid="cunxin.ledger.guard")
 
 
 @contextmanager
-def ledger_wipe_allowed() -> Iterator[None]:
-    """Let the ledger tables be emptied (by ``flush`` only)."""
-    _state.wipe = True
+def _lifted(name: str, setting: str) -> Iterator[None]:
+    setattr(_state, name, True)
     postgres = [c for c in connections.all() if c.vendor == "postgresql"]
     try:
         for conn in postgres:
             with conn.cursor() as cursor:
-                cursor.execute("SET cunxin.allow_ledger_wipe = 'on'")
+                cursor.execute(f"SET {setting} = 'on'")
         yield
     finally:
-        _state.wipe = False
+        setattr(_state, name, False)
         for conn in postgres:
             if conn.connection is not None:
                 with conn.cursor() as cursor:
-                    cursor.execute("RESET cunxin.allow_ledger_wipe")
+                    cursor.execute(f"RESET {setting}")
 
 
-def forward(apps: Any, schema_editor: Any) -> None:
-    """Migration step: install the triggers for this database."""
-    statements = {"sqlite": SQLITE_FORWARD, "postgresql": POSTGRES_FORWARD}.get(
-        schema_editor.connection.vendor, []
-    )
-    for sql in statements:
-        schema_editor.execute(sql)
+@contextmanager
+def ledger_wipe_allowed() -> Iterator[None]:
+    """Let the ledger tables be emptied (by ``flush`` only; as the tables' owner)."""
+    with _lifted("wipe", "cunxin.allow_ledger_wipe"):
+        yield
 
 
-def backward(apps: Any, schema_editor: Any) -> None:
-    statements = {"sqlite": SQLITE_BACKWARD, "postgresql": POSTGRES_BACKWARD}.get(
-        schema_editor.connection.vendor, []
-    )
-    for sql in statements:
-        schema_editor.execute(sql)
+@contextmanager
+def ledger_rekey_allowed() -> Iterator[None]:
+    """Let the link columns of transfers be rewritten (by ``rekey-ledger`` only; as the owner)."""
+    with _lifted("rekey", "cunxin.allow_ledger_rekey"):
+        yield

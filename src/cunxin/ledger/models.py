@@ -13,11 +13,18 @@ triggers; ``cunxin check-ledger`` verifies all of them from the entries alone):
 4. An account's stored balance equals the sum of its entries; it is updated in the same
    transaction as the entries, so reading a balance costs one row whatever the history.
 5. Each village's transfers form a chain: ``seq`` counts up from 1 without gaps and each
-   ``hash`` covers the previous hash and the transfer's content, so an edited row shows.
+   ``hash`` is an HMAC, under a key kept outside the database (``chain.py``), of the previous
+   hash and the transfer's content: an edited, moved or forged row shows, and someone who can
+   only write to the database cannot compute a link.
 6. An account that may not go negative (shops, funds) has a check constraint saying so.
+7. Every transfer is explained by the business row it comes from, with the same amounts;
+   each app registers how (``reconcile.py``), and ``check-ledger`` reconciles them all.
+8. Every chain head published outside the ledger tables (notices, fund reports: ``witness.py``)
+   is still a link of the chain as it is now, so a rewrite of a whole chain shows.
 
 The ledger knows nothing of why points move: records, volunteering, honours and the shop call
-``post`` with a key, a kind and a memo; the ledger imports none of them.
+``post`` with a key, a kind and a memo, and register their reconcilers and witnesses with the
+ledger from their ``AppConfig.ready``; the ledger imports none of them.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cunxin.core.scoping import ScopedQuerySet
+from cunxin.ledger.chain import current_key_id
 
 
 class Currency(models.TextChoices):
@@ -111,6 +119,11 @@ class Transfer(models.Model):
     seq = models.PositiveBigIntegerField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Which configured key signed the link ("" for a link from before the chain was keyed).
+    key_id = models.CharField(max_length=16, default=current_key_id)
+    # The link's hash before ``rekey-ledger`` signed it, kept inside the signed link, so heads
+    # printed before still verify ("" when never re-keyed).
+    former_hash = models.CharField(max_length=64, blank=True, default="")
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )

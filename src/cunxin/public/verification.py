@@ -2,26 +2,26 @@
 
 A notice prints the village's chain head when it went up. Anyone holding the poster can ask
 whether that head is still part of the chain recomputed from the postings: if a posting up to
-it was edited, deleted or forged, the recomputed hash differs. The answer names no person and
-no posting, only link numbers.
+it was edited, deleted or forged, the recomputed link differs (links are keyed, so a database
+writer cannot forge them: ``ledger.chain``). The answer names no person and no posting, only
+link numbers.
+
+Every question recomputes the village's chain afresh. An answer is never taken from a cache:
+an edit in the middle of the chain changes neither the stored head nor anything cheaper to read
+than the chain itself, so a cached "一致" could outlive the edit it should reveal.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from cunxin.ledger.chain import GENESIS
-from cunxin.ledger.checks import walk_chain
 from cunxin.ledger.models import ChainHead, Transfer
+from cunxin.ledger.walk import walk_chain
 from cunxin.records.models import Notice
 from cunxin.regions.models import Region
-
-# A walk reads every posting of the village: many people scanning the same poster within a
-# minute share one walk. The key holds the stored head, so a new posting starts a fresh walk.
-WALK_CACHE_SECONDS = 60
 
 
 def grouped(digest: str, size: int = 8) -> str:
@@ -36,6 +36,7 @@ class Walk:
     last_seq: int  # the last link that recomputes correctly
     broken_at: int | None  # the first link that does not (None: the whole chain holds)
     stored_head: int  # the head the ledger keeps (ChainHead.seq): more links than hold = deleted
+    unkeyed_until: int = 0  # links up to here were never signed with the key (see chain.py)
 
 
 @dataclass(frozen=True)
@@ -54,27 +55,21 @@ class Verdict:
 
 
 def walk(village: Region) -> Walk:
-    """Recompute the village's whole chain once (cached for a minute per stored head).
+    """Recompute the village's whole chain once.
 
     One walk over the whole chain answers both questions: up to the printed link, each stored
     hash that recomputes equals the chain's value there (that is what ``walk_chain`` checks), so
     the printed hash can be compared with the stored one; and past it, whether the rest holds.
     Walking ``up_to=seq`` and then the whole chain again would read the prefix twice.
     """
-    head = ChainHead.objects.filter(village=village).values_list("seq", "hash").first()
-    stored_seq, stored_hash = head if head else (0, GENESIS)
-    key = f"public:chain-walk:{village.pk}:{stored_seq}:{stored_hash}"
-    cached = cache.get(key)
-    if isinstance(cached, Walk):
-        return cached
-    last_seq, _last_hash, problem = walk_chain(village)
-    result = Walk(
-        last_seq=last_seq,
-        broken_at=last_seq + 1 if problem is not None else None,
-        stored_head=stored_seq,
+    head = ChainHead.objects.filter(village=village).values_list("seq", flat=True).first()
+    chain = walk_chain(village)
+    return Walk(
+        last_seq=chain.seq,
+        broken_at=chain.broken.seq if chain.broken is not None else None,
+        stored_head=head or 0,
+        unkeyed_until=chain.unkeyed_until,
     )
-    cache.set(key, result, WALK_CACHE_SECONDS)
-    return result
 
 
 def verify_head(village: Region, seq: int, digest: str) -> Verdict:
@@ -127,11 +122,29 @@ def verify_head(village: Region, seq: int, digest: str) -> Verdict:
             ],
             notices=notices,
         )
-    expected = (
-        GENESIS
+    if 0 < seq <= chain.unkeyed_until:
+        return Verdict(
+            consistent=False,
+            summary=_("无法确认：本村账本的这一段还没有用密钥签名。"),
+            details=[
+                _(
+                    "账本第 1 至 %(n)d 条是在启用密钥签名之前记的，能改数据库的人就能重算它们，"
+                    "所以不能据此确认第 %(seq)d 条。请向街道/镇信用中心反映，请其运行密钥签名。"
+                )
+                % {"n": chain.unkeyed_until, "seq": seq}
+            ],
+            notices=notices,
+        )
+    expected, former = (
+        (GENESIS, "")
         if seq == 0
-        else Transfer.objects.filter(village=village, seq=seq).values_list("hash", flat=True).get()
+        else Transfer.objects.filter(village=village, seq=seq)
+        .values_list("hash", "former_hash")
+        .get()
     )
+    if digest == former:
+        # Printed before the chain was keyed: the signed link vouches for its former hash.
+        expected = former
     if expected != digest:
         return Verdict(
             consistent=False,

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from cunxin.core.http import paginate
@@ -126,7 +126,7 @@ def notice_pdf(request: HttpRequest, code: str, number: int) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@never_cache  # an answer must be about the chain as it is now, never a stored copy
 def verify(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.GET or None)
     verdict = None

@@ -7,4 +7,9 @@ class RecordsConfig(AppConfig):
     verbose_name = _("信用记录")
 
     def ready(self) -> None:
-        from cunxin.records import jobs  # noqa: F401  (registers periodic jobs)
+        from cunxin.records import (
+            jobs,  # noqa: F401  (registers periodic jobs)
+            reconcile,
+        )
+
+        reconcile.register()  # how its rows explain its ledger transfers

@@ -24,6 +24,7 @@ def test_production_settings_pass_the_deployment_check(tmp_path: object) -> None
         "SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-9f8e7d6c5b4a",
         "CUNXIN_PII_KEYS": "n2bJ3YqzM2ZqVQ0m0WQZ8Y7tC2x1Wc3lq8m7b2k4v9E=",
         "CUNXIN_PII_HASH_KEY": "a-long-random-hash-key-for-id-numbers",
+        "CUNXIN_LEDGER_KEYS": "2027a:a-long-random-secret-for-the-ledger-chain-links",
         "ALLOWED_HOSTS": "cunxin.example.gov.cn",
         "CUNXIN_DATA_DIR": str(tmp_path),
     }

@@ -243,4 +243,33 @@ def test_the_ledger_page_and_report_cost_the_same_queries_for_more_rows(world: W
         do_reverse_donation(donate(world, 500), reason="录错", acting_user=world.clerk)
         do_approve_payment(propose(world, 100, by=checker(world)), acting_user=world.clerk)
         do_reject_payment(propose(world, 100), reason="不符", acting_user=checker(world))
+    for url in urls:
+        _queries(client, url)  # the report's first showing of a new chain head notes it once
     assert [_queries(client, url) for url in urls] == few
+
+
+def test_the_report_keeps_each_head_it_printed_and_check_ledger_compares_them(
+    world: World,
+) -> None:
+    from cunxin.fund.models import ReportHead
+    from cunxin.ledger.chain import keyring
+    from cunxin.ledger.checks import check_ledger
+    from cunxin.ledger.models import Transfer
+    from cunxin.ledger.tests.helpers import rehash, triggers_off
+
+    donate(world, 10_000)
+    login(None).get(f"/fund/{world.town.code}/report/")
+    login(None).get(f"/fund/{world.town.code}/report/")
+    donate(world, 20_000)
+    login(None).get(f"/fund/{world.town.code}/report.pdf")
+    assert list(ReportHead.objects.values_list("seq", flat=True)) == [1, 2]
+    assert check_ledger() == []
+    # A rewrite re-signed with the key itself: the chain holds, the printed heads do not.
+    with triggers_off():
+        Transfer.objects.filter(village=world.town, seq=1).update(memo="改过")
+    ring = keyring()
+    rehash(world.town, ring.secrets[ring.signing_id], key_id=ring.signing_id)
+    problems = check_ledger()
+    assert {p.check for p in problems} == {"witness"}
+    assert len(problems) == 2
+    assert "李营街道信用基金的收支公开记下的链头（第 2 条）" in problems[1].detail

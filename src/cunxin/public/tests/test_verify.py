@@ -2,8 +2,9 @@ import pytest
 from django.core.cache import cache
 
 from cunxin.conftest import World, login
-from cunxin.ledger.checks import Problem
 from cunxin.ledger.models import ChainHead, Transfer
+from cunxin.ledger.tests.helpers import triggers_off
+from cunxin.ledger.walk import Break, Walk
 from cunxin.public import verification
 from cunxin.public.tests.conftest import Publish, take_effect
 from cunxin.public.verification import grouped, verify_head
@@ -95,7 +96,7 @@ def test_a_chain_broken_before_the_head_is_reported(
     # where the public page learns of it: the recomputed walk.
     _, second = two_notices
     monkeypatch.setattr(
-        verification, "walk_chain", lambda village: (0, "0" * 64, Problem("chain", "x"))
+        verification, "walk_chain", lambda village: Walk(village.pk, "", broken=Break(1, "altered"))
     )
     verdict = verify_head(policy_world.village_a, second.chain_seq, second.chain_hash)
     assert not verdict.consistent
@@ -108,7 +109,9 @@ def test_a_chain_broken_after_the_head_is_reported_with_the_head_still_consisten
 ) -> None:
     assert two_notices
     monkeypatch.setattr(
-        verification, "walk_chain", lambda village: (1, "0" * 64, Problem("chain", "x"))
+        verification,
+        "walk_chain",
+        lambda village: Walk(village.pk, "", seq=1, broken=Break(2, "altered")),
     )
     verdict = verify_head(policy_world.village_a, 1, Transfer.objects.get(seq=1).hash)
     assert verdict.consistent
@@ -121,7 +124,9 @@ def test_a_deleted_posting_at_the_end_is_reported(
     _, second = two_notices
     assert ChainHead.objects.get(village=policy_world.village_a).seq == 2
     one = Transfer.objects.get(seq=1).hash
-    monkeypatch.setattr(verification, "walk_chain", lambda village: (1, one, None))
+    monkeypatch.setattr(
+        verification, "walk_chain", lambda village: Walk(village.pk, "", seq=1, hash=one)
+    )
     verdict = verify_head(policy_world.village_a, 2, second.chain_hash)
     assert not verdict.consistent
     assert "缺少记账" in verdict.summary
@@ -157,21 +162,27 @@ def test_the_empty_form_asks_without_answering(policy_world: World) -> None:
     assert "cx-field-error" not in page
 
 
-def test_a_chain_walk_is_shared_until_the_next_posting(
-    policy_world: World, two_notices: tuple[Notice, Notice], monkeypatch: pytest.MonkeyPatch
+def test_an_edit_in_the_middle_of_the_chain_shows_at_the_very_next_question(
+    policy_world: World, two_notices: tuple[Notice, Notice]
 ) -> None:
-    walks: list[int] = []
-    real = verification.walk_chain
-
-    def counting(village: object) -> object:
-        walks.append(1)
-        return real(village)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(verification, "walk_chain", counting)
+    """The stored head does not change when a link in the middle is edited: an answer kept
+    for that head would still say "一致". Every question walks the chain afresh."""
+    w = policy_world
     _, second = two_notices
-    verify_head(policy_world.village_a, 2, second.chain_hash)
-    verify_head(policy_world.village_a, 1, second.chain_hash)
-    assert len(walks) == 1
-    take_effect()  # notice 2's line posts: a new head, a new walk
-    verify_head(policy_world.village_a, 2, second.chain_hash)
-    assert len(walks) == 2
+    assert "一致：这个链头与本村账本一致。" in _verify(w, second.chain_seq, second.chain_hash)
+    with triggers_off():
+        Transfer.objects.filter(village=w.village_a, seq=1).update(memo="edited")
+    page = _verify(w, second.chain_seq, second.chain_hash)
+    assert "不一致：本村账本在这个链头之前已被改动。" in page
+
+
+def test_the_answer_is_never_stored_by_a_cache_in_front(
+    policy_world: World, two_notices: tuple[Notice, Notice]
+) -> None:
+    _, second = two_notices
+    response = login(None).get(
+        "/public/verify/",
+        {"village": policy_world.village_a.code, "seq": 2, "hash": second.chain_hash},
+    )
+    assert "no-store" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]

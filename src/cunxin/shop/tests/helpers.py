@@ -32,7 +32,7 @@ def grant(resident: Resident, points: int) -> None:
         post(
             TransferSpec(
                 key=f"test:grant:{uuid.uuid4()}",
-                kind="record.effect",
+                kind="test.grant",  # a fixture grant (cunxin.ledger.fixtures)
                 village_id=resident.village_id,
                 legs=(
                     (mine[(resident.pk, Currency.SCORE)], points),

@@ -11,7 +11,10 @@ from cunxin.regions.models import Region
 
 
 class Command(BaseCommand):
-    help = "Check that books balance, balances match entries, reversals are sound and chains are intact."
+    help = (
+        "Check that books balance, balances match entries, reversals are sound, chains are "
+        "intact and keyed, published heads still hold, and every transfer is explained."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--village", action="append", help="12-digit code (repeatable)")
@@ -30,5 +33,8 @@ class Command(BaseCommand):
         if problems:
             raise CommandError(f"账本检查发现 {len(problems)} 处问题。")
         self.stdout.write(
-            self.style.SUCCESS("账本检查通过：借贷平衡，余额与分录一致，冲正有据，哈希链完整。")
+            self.style.SUCCESS(
+                "账本检查通过：借贷平衡，余额与分录一致，冲正有据，签名链完整，"
+                "公布过的链头都在链上，每笔转账都有业务记录说明。"
+            )
         )
