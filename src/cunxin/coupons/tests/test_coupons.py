@@ -10,6 +10,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cunxin.blacklist.tests.helpers import listed_case, travel
 from cunxin.conftest import World
 from cunxin.core.errors import Conflict, DomainError, Forbidden
 from cunxin.core.jobs import REGISTRY
@@ -97,15 +98,31 @@ def test_a_penalised_villager_below_the_base_converts_nothing(policy_world: Worl
         do_convert(zhang, 1, client_id=uuid.uuid4(), acting_user=w.villager_a)
 
 
-def test_a_blacklisted_villager_may_not_convert(
-    policy_world: World, monkeypatch: pytest.MonkeyPatch
+def test_a_blacklisted_villager_converts_nothing_until_the_day_the_case_ends(
+    policy_world: World,
 ) -> None:
     w = policy_world
-    zhang = _zhang(w)
-    monkeypatch.setattr("cunxin.coupons.actions.conversion.is_blacklisted", lambda *a: True)
-    with pytest.raises(Forbidden) as refused:
-        do_convert(zhang, 20, client_id=uuid.uuid4(), acting_user=w.villager_a)
-    assert "黑名单" in str(refused.value)
+    zhang = _zhang(w, 400)
+    ends_on = TODAY + datetime.timedelta(days=30)
+    listed_case(w, ends_on=ends_on)  # a confirmed serious penalty, through the actions
+    assert balance(zhang, Currency.SPENDABLE) == 300  # plenty above the base all the same
+
+    def convert() -> Any:
+        return do_convert(zhang, 20, client_id=uuid.uuid4(), acting_user=w.villager_a)
+
+    for days in (0, 29):  # today, and the last day of the case
+        with travel(days=days):
+            assert quote(zhang).convertible == 0
+            with pytest.raises(Forbidden) as refused:
+                convert()
+            assert refused.value.code == "blacklisted"
+            assert "黑名单" in str(refused.value)
+    assert not coupons_of(zhang)
+    assert balance(zhang, Currency.SPENDABLE) == 300
+    with travel(days=30):  # the case ends on its end date: the villager converts again
+        assert quote(zhang).convertible == 300
+        assert convert().fen == 20_000
+    assert balance(zhang, Currency.SPENDABLE) == 280
 
 
 def test_no_one_converts_another_villagers_points(policy_world: World) -> None:
