@@ -54,6 +54,30 @@ def test_stars_are_ranked_by_points_then_hours_and_penalised_people_are_left_out
     assert candidates[0].excluded_label == "本期有扣分"
 
 
+@pytest.mark.parametrize("places", [1, 2])
+def test_the_hours_decide_a_tie_on_points_that_falls_at_the_cut(
+    policy_world: World, places: int
+) -> None:
+    w = policy_world
+    month_world(w)
+    # One place: 王建国 and 张三 tie on 20 and only one is a star. 王建国 has 5 hours and the
+    # higher resident id, so a ranking that forgot the hours would pick 张三. Two places: the
+    # cut falls after the tie; both are stars, 王建国 first.
+    do_save_policy(
+        w.village_a,
+        values={"stars_per_month": places},
+        effective_from=datetime.date(2025, 1, 1),
+        acting_user=w.clerk,
+        reason="本村调整",
+    )
+    assert w.resident("王建国").pk > w.resident("张三").pk
+    r = open_last_month(w)
+    assert _stars(r) == ["王建国", "张三"][:places]
+    # The set-based choice (SQL) agrees with the rule the committee's page shows (Python).
+    found = ranking.month_candidates(w.village_a, LAST_MONTH, TODAY, r.policy)
+    assert _stars(r) == names([c for c in found if c.eligible][:places])
+
+
 def test_fewer_penalties_order_people_with_equal_points(policy_world: World) -> None:
     w = policy_world
     effective(
