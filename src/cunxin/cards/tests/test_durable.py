@@ -38,8 +38,9 @@ def test_five_rolled_back_payments_lock_the_card_for_good(world: World) -> None:
     assert codes == ["pin_wrong"] * (MAX_PIN_TRIES - 1) + ["card_locked"]
     assert failed_payment(world, PIN) == "card_locked"
     # Whatever was still in memory is written by the next check outside a payment.
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         identify(card_number=NUMBER, pin=PIN, acting_user=world.keeper_a)
+    assert refusal.value.code == "card_locked"
     card.refresh_from_db()
     assert card.locked
     assert card.failed_pins == MAX_PIN_TRIES
@@ -94,8 +95,9 @@ def test_a_caller_holding_the_cards_row_lock_does_not_hang_the_count(world: Worl
     assert info.value.code == "pin_wrong"
     # Counted in memory meanwhile, and written by the next check.
     assert pins.pending(card.pk) == 1
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as again:
         identify(card_number=NUMBER, pin="999999", acting_user=world.keeper_a)
+    assert again.value.code == "pin_wrong"
     card.refresh_from_db()
     assert card.failed_pins == 2
     assert pins.pending(card.pk) == 0

@@ -235,10 +235,11 @@ def test_a_swap_needs_a_reason_and_an_eligible_candidate(policy_world: World) ->
             r, rank=4, resident=w.resident("王丽"), reason="群众推荐", acting_user=w.committee_a
         )
     assert penalised.value.code == "not_eligible"
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_swap_star(
             r, rank=4, resident=w.resident("张三"), reason="群众推荐", acting_user=w.committee_a
         )
+    assert refusal.value.code == "already_star"
     assert _stars(r) == ["王建国", "张三", "李秀英", "张小明"]
 
 
@@ -274,10 +275,12 @@ def test_the_committee_swaps_a_star_for_another_eligible_candidate(policy_world:
 
 def test_only_the_villages_committee_opens_its_month(policy_world: World) -> None:
     w = policy_world
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_open_round(w.village_b, period=Period.MONTH, day=LAST_MONTH, acting_user=w.committee_a)
-    with pytest.raises(Forbidden):
+    assert refusal.value.code == "forbidden"
+    with pytest.raises(Forbidden) as refusal:
         open_months([w.village_a], LAST_MONTH, acting_user=w.collector_a)
+    assert refusal.value.code == "forbidden"
     with pytest.raises(DomainError) as future:
         do_open_round(
             w.village_a,
