@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from cunxin.people.spreadsheets import write_csv
 from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
 from cunxin.regions.actions import do_create_region
 from cunxin.regions.models import Level, Region
+from cunxin.tests.postgres_proof import on_postgres, register
 from cunxin.web.tests.browser import browser  # noqa: F401  (one Chromium for every app's tests)
 
 PASSWORD = "test-pass-2026"
@@ -260,4 +260,8 @@ def as_user() -> Any:
 
 
 def running_on_postgres() -> bool:
-    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    return on_postgres()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    register(config)  # the PostgreSQL pass proves it ran the PostgreSQL-only tests

@@ -47,6 +47,7 @@ def test_five_rolled_back_payments_lock_the_card_for_good(world: World) -> None:
     assert pins.pending(card.pk) == 0
 
 
+@pytest.mark.postgres
 @postgres_only
 def test_on_postgresql_each_wrong_pin_is_committed_at_once(world: World) -> None:
     card = bind(world)
@@ -58,6 +59,7 @@ def test_on_postgresql_each_wrong_pin_is_committed_at_once(world: World) -> None
     assert card.locked
 
 
+@pytest.mark.postgres
 @postgres_only
 def test_two_keepers_spending_one_code_at_once_one_wins(world: World) -> None:
     code, _ = issue_code(world.resident("张三"))
@@ -86,6 +88,7 @@ def test_two_keepers_spending_one_code_at_once_one_wins(world: World) -> None:
     assert Card.objects.count() == 0
 
 
+@pytest.mark.postgres
 @postgres_only
 def test_a_caller_holding_the_cards_row_lock_does_not_hang_the_count(world: World) -> None:
     card = bind(world)
