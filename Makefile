@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := cunxin.settings
+# pytest-xdist workers for `make test`: one per core; each has its own test database, Chromium
+# and live server. TEST_WORKERS=0 runs in one process (a debugger, or a single failing test).
+TEST_WORKERS ?= auto
 
 .PHONY: demo serve test lint typecheck bench messages clean install install-dev system-deps
 
@@ -68,7 +71,7 @@ test: install-dev system-deps
 	$(BIN)/ruff format --check src
 	$(BIN)/mypy src/cunxin
 	$(BIN)/cunxin makemigrations --check --dry-run
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 bench: install
 	$(BIN)/python -m cunxin.bench

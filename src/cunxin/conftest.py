@@ -7,14 +7,17 @@ collector_b, keeper_a, villager_a (a resident of A with a login), and anonymous 
 
 from __future__ import annotations
 
+import copy
 import datetime
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.utils import translation
 
 from cunxin.accounts.actions import do_create_platform_admin, do_create_user
@@ -27,6 +30,7 @@ from cunxin.people.spreadsheets import write_csv
 from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
 from cunxin.regions.actions import do_create_region
 from cunxin.regions.models import Level, Region
+from cunxin.tests.postgres_proof import on_postgres, register
 from cunxin.web.tests.browser import (  # noqa: F401  (one Chromium for every app's tests)
     browser,
     csp_violations_fail_the_test,
@@ -114,10 +118,13 @@ def _media_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> No
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
+# Argon2 is the production hasher (asserted in test_settings); tests need speed.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
-    # Argon2 is the production hasher (asserted in test_settings); tests need speed.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def build_world() -> World:
@@ -198,15 +205,64 @@ def world(db: None) -> World:
     return build_world()
 
 
-@pytest.fixture
-def policy_world(world: World) -> World:
-    """The world with the town's policy and the default catalogue in force since 2025."""
+def add_policy(world: World) -> World:
+    """The town's policy and the default catalogue, in force since 2025."""
     start = datetime.date(2025, 1, 1)
     do_save_policy(
         world.town, values={"name": "测试办法"}, effective_from=start, acting_user=world.clerk
     )
     do_install_default_catalogue(world.town, acting_user=world.clerk, effective_from=start)
     return world
+
+
+@pytest.fixture
+def policy_world(world: World) -> World:
+    """The world with the town's policy and the default catalogue in force since 2025."""
+    return add_policy(world)
+
+
+@pytest.fixture(scope="module")
+def policy_world_once(
+    django_db_setup: None,
+    django_db_blocker: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[World]:
+    """The policy world built once for a whole test module (Django's ``setUpTestData``).
+
+    It is written inside a transaction that stays open while the module's tests run and is
+    rolled back after the last one; each test runs in a savepoint inside it (pytest-django's
+    ``db``), so what a test writes is gone before the next, on SQLite and PostgreSQL alike.
+    Rolling back, not deleting, is the only way: the ledger's rows are append-only. A module
+    using it gives its tests a copy (:func:`copy_of`), never this object, and must not mix in
+    tests that need a committed database (``transactional_db``, a live server).
+    """
+    fast = override_settings(
+        PASSWORD_HASHERS=FAST_HASHERS, MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))
+    )
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        # Counts as the test case's block, so that an action's durable block inside a test
+        # still sees a test case around it (as in Django's TestCase).
+        outer._from_testcase = True  # type: ignore[attr-defined]
+        outer.__enter__()
+        try:
+            with fast:
+                world = add_policy(build_world())
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield world
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def copy_of(world: World) -> World:
+    """A test's own copy of a shared world: what a test caches on it or changes in its users'
+    instances stays with that test."""
+    return copy.deepcopy(world)
 
 
 def login(user: User | None) -> Client:
@@ -223,15 +279,30 @@ def as_user() -> Any:
 
 
 def running_on_postgres() -> bool:
-    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    return on_postgres()
+
+
+# What does not depend on the database runs in one pass of CI only: the browser tests (they
+# drive pages, whose data layer the rest of the suite checks on both databases) and the API
+# fuzzing. `.ci/run` sets this for its PostgreSQL pass; the items are deselected, not skipped.
+ONE_DATABASE_MARKERS = ("browser", "fuzz")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``CUNXIN_FUZZ=off`` leaves the API fuzzing (``@pytest.mark.fuzz``) out of the run, so CI
-    can run it on one database only; it is deselected, not skipped, and said so."""
-    if os.environ.get("CUNXIN_FUZZ", "").lower() not in ("off", "0", "no"):
+    """``CUNXIN_SECOND_PASS=1`` leaves out the tests marked with ``ONE_DATABASE_MARKERS``;
+    ``CUNXIN_FUZZ=off`` leaves out only the fuzzing."""
+    markers: tuple[str, ...] = ()
+    if os.environ.get("CUNXIN_SECOND_PASS", "") == "1":
+        markers = ONE_DATABASE_MARKERS
+    elif os.environ.get("CUNXIN_FUZZ", "").lower() in ("off", "0", "no"):
+        markers = ("fuzz",)
+    if not markers:
         return
-    fuzz = [item for item in items if item.get_closest_marker("fuzz")]
-    if fuzz:
-        config.hook.pytest_deselected(items=fuzz)
-        items[:] = [item for item in items if not item.get_closest_marker("fuzz")]
+    left_out = [i for i in items if any(i.get_closest_marker(m) for m in markers)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [i for i in items if not any(i.get_closest_marker(m) for m in markers)]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    register(config)  # the PostgreSQL pass proves it ran the PostgreSQL-only tests

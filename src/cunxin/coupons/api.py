@@ -27,6 +27,7 @@ from cunxin.coupons.actions.gifts import (
 )
 from cunxin.coupons.models import Coupon, Gift
 from cunxin.people.models import Resident
+from cunxin.policy.masking import name_view
 
 router = Router(tags=["coupons"])
 
@@ -103,13 +104,16 @@ def _coupon_out(c: Coupon) -> dict[str, Any]:
     }
 
 
-def _gift_out(g: Gift) -> dict[str, Any]:
-    g = Gift.objects.select_related("coupon", "giver", "receiver").get(pk=g.pk)
+def _gift_out(g: Gift, request: HttpRequest) -> dict[str, Any]:
+    g = Gift.objects.select_related("coupon__village", "giver", "receiver").get(pk=g.pk)
+    # The other side of a gift is named as the village's policy masks villagers (their own
+    # household in full).
+    names = name_view(request.user, g.coupon.village)
     return {
         "id": g.pk,
         "coupon_serial": g.coupon.serial,
-        "giver_name": g.giver.name,
-        "receiver_name": g.receiver.name,
+        "giver_name": names.of(g.giver),
+        "receiver_name": names.of(g.receiver),
         "amount_fen": g.amount_fen,
         "status": g.status,
         "created_at": g.created_at,
@@ -137,8 +141,8 @@ def mine(request: HttpRequest) -> dict[str, Any]:
         "fen_per_point": found.fen_per_point,
         "valid_days": found.valid_days,
         "coupons": [_coupon_out(c) for c in wallet.coupons],
-        "incoming": [_gift_out(g) for g in wallet.incoming],
-        "outgoing": [_gift_out(g) for g in wallet.outgoing],
+        "incoming": [_gift_out(g, request) for g in wallet.incoming],
+        "outgoing": [_gift_out(g, request) for g in wallet.outgoing],
     }
 
 
@@ -168,25 +172,31 @@ def gift(request: HttpRequest, coupon_id: Id, payload: GiftIn) -> Status[dict[st
     made = do_gift(
         coupon, phone=payload.phone, receiver_id=payload.receiver_id, acting_user=request.user
     )
-    return Status(201, _gift_out(made))
+    return Status(201, _gift_out(made, request))
 
 
 @router.post("/gifts/{gift_id}/accept", response=GiftOut, summary="接收转赠")
 def accept(request: HttpRequest, gift_id: Id) -> dict[str, Any]:
     api_check(request, Perm.USE_POINTS, regions=False)
-    return _gift_out(do_accept_gift(visible_gift(request.user, gift_id), acting_user=request.user))
+    return _gift_out(
+        do_accept_gift(visible_gift(request.user, gift_id), acting_user=request.user), request
+    )
 
 
 @router.post("/gifts/{gift_id}/decline", response=GiftOut, summary="拒收转赠")
 def decline(request: HttpRequest, gift_id: Id) -> dict[str, Any]:
     api_check(request, Perm.USE_POINTS, regions=False)
-    return _gift_out(do_decline_gift(visible_gift(request.user, gift_id), acting_user=request.user))
+    return _gift_out(
+        do_decline_gift(visible_gift(request.user, gift_id), acting_user=request.user), request
+    )
 
 
 @router.post("/gifts/{gift_id}/cancel", response=GiftOut, summary="撤回转赠")
 def cancel(request: HttpRequest, gift_id: Id) -> dict[str, Any]:
     api_check(request, Perm.USE_POINTS, regions=False)
-    return _gift_out(do_cancel_gift(visible_gift(request.user, gift_id), acting_user=request.user))
+    return _gift_out(
+        do_cancel_gift(visible_gift(request.user, gift_id), acting_user=request.user), request
+    )
 
 
 @router.get(

@@ -26,6 +26,7 @@ from cunxin.coupons.actions.gifts import (
 from cunxin.coupons.forms import ConvertForm, GiftForm, new_client_id
 from cunxin.coupons.models import Coupon, CouponStatus, yuan
 from cunxin.people.models import Resident
+from cunxin.policy.masking import name_view
 
 
 def _me(request: HttpRequest) -> Resident | None:
@@ -50,6 +51,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"resident": resident}
     if resident is not None:
         context.update(
+            names=name_view(request.user, resident.village),
             wallet=selectors.wallet(resident),
             closed=selectors.recent_closed(resident),
             quote=quote(resident),
@@ -112,7 +114,8 @@ def gift(request: HttpRequest, pk: int) -> HttpResponse:
                 text = _("已转赠给%(r)s，信用券已到账。")
             else:
                 text = _("已发出转赠，等待%(r)s在7天内接收。")
-            messages.success(request, text % {"r": made.receiver.name})
+            receiver = name_view(request.user, coupon.village).of(made.receiver)
+            messages.success(request, text % {"r": receiver})
             return redirect("coupons:mine")
     return render(
         request,

@@ -19,6 +19,7 @@ from cunxin.core.paging import Page, PageIn, paginate
 from cunxin.honours import actions, ranking, selectors
 from cunxin.honours.models import FlagPick, Kind, Round
 from cunxin.people.models import Household, Resident
+from cunxin.policy.masking import name_view
 from cunxin.volunteering.models import Team
 
 router = Router(tags=["honours"])
@@ -122,6 +123,8 @@ def _conferral_out(c: Any) -> dict[str, Any]:
 def _round_out(r: Round, request: HttpRequest) -> dict[str, Any]:
     flag = FlagPick.objects.select_related("team").filter(round=r).first()
     choosing = selectors.can_choose(request.user, r.village)
+    # A villager reads the village's honours with names masked as the policy says.
+    names = name_view(request.user, r.village)
     conferrals = (
         r.conferrals.select_related("resident", "record", "round", "round__village").order_by(
             "kind", "rank", "pk"
@@ -144,14 +147,14 @@ def _round_out(r: Round, request: HttpRequest) -> dict[str, Any]:
             {
                 "rank": s.rank,
                 "resident_id": s.resident_id,
-                "name": s.resident.name,
+                "name": names.of(s.resident),
                 "points": s.points,
                 "penalties": s.penalties,
                 "hours": s.hours,
                 "months": s.months,
                 "how": s.how,
                 "reason": s.reason,
-                "replaced": s.replaced.name if s.replaced else "",
+                "replaced": names.of(s.replaced),
             }
             for s in r.stars.select_related("resident", "replaced").order_by("rank")
         ],

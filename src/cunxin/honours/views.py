@@ -34,6 +34,7 @@ from cunxin.honours.forms import (
 from cunxin.honours.models import Conferral, FlagPick, Kind, Round
 from cunxin.honours.workflow import can_confirm_from
 from cunxin.people.models import Household, Resident
+from cunxin.policy.masking import name_view
 from cunxin.policy.models import Direction, Scoring
 from cunxin.policy.selectors import catalogue_in_force
 from cunxin.regions.models import Region
@@ -61,6 +62,7 @@ def _index_page(
             "villages": villages,
             "village": village,
             "latest": selectors.board_honours(village, today) if village else None,
+            "names": name_view(request.user, village) if village else None,
             "page_obj": paginate(request, rounds),
             "can_choose": village is not None and selectors.can_choose(request.user, village),
             "open_form": open_form or OpenForm(),
@@ -111,14 +113,19 @@ def _round_page(request: HttpRequest, r: Round, **forms: Any) -> HttpResponse:
     flag = FlagPick.objects.select_related("team", "replaced").filter(round=r).first()
     households = list(r.households.select_related("household").order_by("household__number"))
     heads = _heads([h.household_id for h in households])
+    names = name_view(request.user, r.village)
     context: dict[str, Any] = {
         "round": r,
+        "names": names,
         "choosing": choosing,
         "editable": actions.may_edit(request.user, r),
         "reopenable": actions.may_reopen(request.user, r),
         "stars": stars,
         "flag": flag,
-        "households": [(h, heads.get(h.household_id, "")) for h in households],
+        "households": [
+            (h, names.name(heads.get(h.household_id, ""), household_id=h.household_id))
+            for h in households
+        ],
         "events": r.events.select_related("actor").order_by("at", "pk"),
         "conferrals": r.conferrals.select_related("resident", "record").order_by(
             "kind", "rank", "pk"

@@ -324,6 +324,7 @@ ROUTES = [
         villager_allowed=True,
         ok=(302,),
         extra_refused=["collector_a"],
+        audited=False,  # the villager's own messages marked read: housekeeping, not an action
     ),
     # --- API ---------------------------------------------------------------------------------
     Route(
@@ -596,5 +597,6 @@ ROUTES = [
         villager_allowed=True,
         extra_refused=["collector_a", "committee_a"],
         secret='"marked": 1',
+        audited=False,  # the villager's own messages marked read: housekeeping, not an action
     ),
 ]

@@ -133,7 +133,7 @@ ROUTES = [
         lambda w: f"{S}/{_shop_id(w)}/keepers/",
         "committee_a",
         OTHERS,
-        data=lambda w: {"user": w.keeper_a.pk},
+        data=lambda w: {"user": _unkept(w)},
         ok=(302,),
         extra_refused=NOT_MANAGER,
     ),
@@ -232,6 +232,7 @@ ROUTES = [
         ok=(302,),
         secret=SHOP,
         extra_refused=["committee_a", "collector_a"],
+        writes=False,  # reading the customer's code only remembers them in the session
     ),
     Route(
         "shop:redemptions",
@@ -407,6 +408,7 @@ ROUTES = [
         json=True,
         secret="张*",
         extra_refused=["committee_a", "collector_a"],
+        writes=False,  # tells who pays and what they may spend; nothing is stored
     ),
     Route(
         "api:post /api/shop/shops/{shop_id}/redemptions",

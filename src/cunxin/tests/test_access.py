@@ -5,6 +5,13 @@ For each route: the right role gets it; an anonymous visitor is sent to log in (
 nothing of the first village. A public route (``public=True``, the notice board) is read by
 anyone, the anonymous visitor included, and shows no ID number or phone number to anyone.
 A route missing from the ``routes_*`` modules fails ``test_every_route_is_here``.
+
+Every call is also judged by what it did to the database (``access.observe``): a refusal
+changes no table at all, whatever status it answered; the right persona's write changes the
+books and leaves an audit entry in their name; a read changes nothing.
+
+The world is built once for the module and each test runs in a savepoint rolled back after
+it (``policy_world_once``), so the ~2,000 tests pay for the actions of their own route only.
 """
 
 from __future__ import annotations
@@ -20,8 +27,8 @@ from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver
 
 import cunxin.tests
-from cunxin.conftest import ROSTER_A, ROSTER_B, ROSTER_C, World, login
-from cunxin.tests.access import Route
+from cunxin.conftest import ROSTER_A, ROSTER_B, ROSTER_C, World, copy_of, login
+from cunxin.tests.access import Change, Route, observe, observe_refusal
 
 ROUTES: list[Route] = [
     route
@@ -31,15 +38,62 @@ ROUTES: list[Route] = [
 ]
 
 
-def _call(route: Route, world: World, persona: str | None) -> HttpResponse:
+@pytest.fixture
+def policy_world(policy_world_once: World, db: None) -> World:
+    """The matrix's world is built once per module; each test has its own copy, in a
+    savepoint rolled back after it (see ``policy_world_once``)."""
+    return copy_of(policy_world_once)
+
+
+@pytest.fixture
+def world(policy_world_once: World, db: None) -> World:
+    return copy_of(policy_world_once)
+
+
+def _call(
+    route: Route, world: World, persona: str | None, *, allowed: bool = False
+) -> tuple[HttpResponse, Change]:
+    """Make the route's request as the persona; what it answered and what it changed.
+
+    The route's own set-up (its URL and form data are built through the actions) happens
+    before the database is first read, so only the request itself is judged.
+    """
     client = login(world.users[persona] if persona else None)
     url = route.url(world)
-    if route.method == "get":
-        return client.get(url)  # type: ignore[return-value]
     data = route.data(world) if route.data else {}
-    if route.json:
-        return client.post(url, data, content_type="application/json")  # type: ignore[return-value]
-    return client.post(url, data)  # type: ignore[return-value]
+
+    def request() -> HttpResponse:
+        if route.method == "get":
+            return client.get(url)  # type: ignore[return-value]
+        if route.json:
+            return client.post(url, data, content_type="application/json")  # type: ignore[return-value]
+        return client.post(url, data)  # type: ignore[return-value]
+
+    return observe(request) if allowed else observe_refusal(request)
+
+
+def _assert_nothing_changed(route: Route, change: Change, who: str) -> None:
+    """A refusal is shown by what did not happen: no row written, changed or removed."""
+    assert not change.tables, (
+        f"{who} was refused {route.name} but it changed {sorted(change.tables)}"
+        f" (audit: {change.actions})"
+    )
+
+
+def _assert_effect(route: Route, world: World, change: Change) -> None:
+    """The right persona's call did what the route is for, and nothing when it only reads."""
+    if not route.does_write:
+        _assert_nothing_changed(route, change, route.right)
+        return
+    assert change.tables - {"core.AuditEntry"} or change.audit, f"{route.name} changed nothing"
+    if route.audited:
+        user = world.users[route.right]
+        assert change.audited_by(user), (
+            f"{route.name} by {route.right} left no audit entry of theirs"
+            f" (changed {sorted(change.tables)})"
+        )
+    if route.effect is not None:
+        route.effect(world, change)
 
 
 def _text(response: HttpResponse) -> str:
@@ -50,7 +104,9 @@ def _text(response: HttpResponse) -> str:
     return disposition + body
 
 
-def _assert_refused(route: Route, response: HttpResponse, who: str) -> None:
+def _assert_refused(route: Route, outcome: tuple[HttpResponse, Change], who: str) -> None:
+    response, change = outcome
+    _assert_nothing_changed(route, change, who)
     if response.status_code in (401, 403, 404):
         return
     if response.status_code == 302:
@@ -79,16 +135,18 @@ def _assert_public(route: Route, response: HttpResponse, world: World, who: str)
 
 @pytest.mark.parametrize("route", ROUTES, ids=[r.name for r in ROUTES])
 def test_the_right_role_gets_it(policy_world: World, route: Route) -> None:
-    response = _call(route, policy_world, route.right)
+    response, change = _call(route, policy_world, route.right, allowed=True)
     assert response.status_code in route.ok, response.content[:500]
     assert route.secret in _text(response) or route.ok == (302,)
+    _assert_effect(route, policy_world, change)
     if route.public:
         _assert_public(route, response, policy_world, route.right)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[r.name for r in ROUTES])
 def test_an_anonymous_visitor_is_refused(policy_world: World, route: Route) -> None:
-    response = _call(route, policy_world, None)
+    response, change = _call(route, policy_world, None)
+    _assert_nothing_changed(route, change, "anonymous")
     if route.public:
         _assert_public(route, response, policy_world, "anonymous")
     elif route.name.startswith("api:"):

@@ -34,7 +34,7 @@ def test_a_clerk_creates_a_collector_for_a_village_of_the_town(world: World) -> 
 
 
 def test_a_clerk_cannot_create_users_in_another_town(world: World) -> None:
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_create_user(
             phone="13912345678",
             name="越权",
@@ -43,6 +43,7 @@ def test_a_clerk_cannot_create_users_in_another_town(world: World) -> None:
             region=world.village_c,
             acting_user=world.clerk,
         )
+    assert refusal.value.code == "forbidden"
 
 
 def test_a_clerk_cannot_hand_out_the_credit_centre_role(world: World) -> None:
@@ -55,6 +56,7 @@ def test_a_clerk_cannot_hand_out_the_credit_centre_role(world: World) -> None:
             region=world.town,
             acting_user=world.clerk,
         )
+    assert info.value.code == "role_not_grantable"
     assert "信用中心" in str(info.value)
 
 
@@ -84,7 +86,7 @@ def test_a_villager_login_belongs_to_a_resident_of_that_village(world: World) ->
             acting_user=world.clerk,
         )
     assert info.value.code == "resident_other_village"
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_create_user(
             phone="13905372001",
             name="庄德胜",
@@ -93,10 +95,11 @@ def test_a_villager_login_belongs_to_a_resident_of_that_village(world: World) ->
             region=world.village_b,
             acting_user=world.clerk,
         )
+    assert refusal.value.code == "villager_needs_resident"
 
 
 def test_one_phone_number_one_login(world: World) -> None:
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_create_user(
             phone="13800000003",
             name="重复",
@@ -105,6 +108,7 @@ def test_one_phone_number_one_login(world: World) -> None:
             region=world.village_a,
             acting_user=world.clerk,
         )
+    assert refusal.value.code == "phone_taken"
 
 
 @pytest.mark.parametrize("phone", ["1380000000", "23800000000", "138000000001", "电话"])
@@ -123,7 +127,7 @@ def test_malformed_phone_numbers_are_refused(world: World, phone: str) -> None:
 
 def test_collectors_and_committees_cannot_create_logins(world: World) -> None:
     for actor in (world.collector_a, world.committee_a, world.villager_a):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             do_create_user(
                 phone="13912345678",
                 name="某人",
@@ -132,6 +136,7 @@ def test_collectors_and_committees_cannot_create_logins(world: World) -> None:
                 region=world.village_a,
                 acting_user=actor,
             )
+        assert refusal.value.code == "forbidden"
 
 
 def test_a_reset_password_must_be_changed_at_next_login(world: World) -> None:
@@ -144,15 +149,18 @@ def test_a_reset_password_must_be_changed_at_next_login(world: World) -> None:
 
 
 def test_a_clerk_cannot_touch_the_platform_admin_or_another_town(world: World) -> None:
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_reset_password(world.admin, new_password="temp-pass-456", acting_user=world.clerk)
-    with pytest.raises(Forbidden):
+    assert refusal.value.code == "forbidden"
+    with pytest.raises(Forbidden) as refusal:
         do_set_user_active(world.clerk2, active=False, acting_user=world.clerk, reason="x")
+    assert refusal.value.code == "forbidden"
 
 
 def test_disabling_a_user_needs_a_reason_and_removes_their_access(world: World) -> None:
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_set_user_active(world.collector_a, active=False, acting_user=world.clerk, reason=" ")
+    assert refusal.value.code == "reason_required"
     do_set_user_active(world.collector_a, active=False, acting_user=world.clerk, reason="离任")
     client = login(User.objects.get(pk=world.collector_a.pk))
     assert client.get("/people/").status_code == 302

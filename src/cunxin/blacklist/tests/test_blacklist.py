@@ -135,7 +135,7 @@ def test_confirming_lists_the_villager_and_tells_them_everything(policy_world: W
         assert part in message.text
     assert AuditEntry.objects.filter(action="blacklist.confirm", object_id=str(case.pk)).exists()
     assert [(e.from_status, e.to_status) for e in case.events.all()] == [("", "listed")]
-    with pytest.raises(Conflict):  # a second click lists nobody twice
+    with pytest.raises(Conflict) as refusal:  # a second click lists nobody twice
         do_confirm_candidate(
             zhang,
             reason="再次列入",
@@ -143,6 +143,7 @@ def test_confirming_lists_the_villager_and_tells_them_everything(policy_world: W
             ends_on=IN_A_YEAR,
             acting_user=w.committee_a,
         )
+    assert refusal.value.code == "case_open"
 
 
 @pytest.mark.parametrize(
@@ -188,8 +189,9 @@ def test_a_dismissal_holds_until_something_new_happens(policy_world: World) -> N
     assert not selectors.is_blacklisted(zhang)
     assert names(w) == []
     assert "不列入" in Message.objects.get(kind="blacklist_dismissed", resident=zhang).text
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_dismiss_candidate(zhang, reason="再点一次不予列入", acting_user=w.committee_a)
+    assert refusal.value.code == "not_candidate"
     serious_candidate(w)  # another serious penalty takes effect
     (found,) = selectors.village_candidates(w.village_a)
     assert len(found.serious_records) == 1  # only the new one
@@ -214,7 +216,7 @@ def test_another_villages_committee_and_other_roles_cannot_decide(policy_world: 
     serious_candidate(w)
     zhang = w.resident("张三")
     for user in (committee_b(w), w.collector_a, w.clerk, w.villager_a):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             do_confirm_candidate(
                 zhang,
                 reason="越权列入",
@@ -222,8 +224,10 @@ def test_another_villages_committee_and_other_roles_cannot_decide(policy_world: 
                 ends_on=IN_A_YEAR,
                 acting_user=user,
             )
-        with pytest.raises(Forbidden):
+        assert refusal.value.code == "forbidden"
+        with pytest.raises(Forbidden) as refusal:
             do_dismiss_candidate(zhang, reason="越权不予列入", acting_user=user)
+        assert refusal.value.code == "forbidden"
     assert not BlacklistCase.objects.exists()
 
 
@@ -235,8 +239,9 @@ def test_repair_before_the_minimum_period_is_refused(policy_world: World) -> Non
     assert info.value.code == "repair_too_early"
     assert case.repair_from.isoformat() in str(info.value)  # type: ignore[union-attr]
     assert not RepairApplication.objects.exists()
-    with travel(days=(case.repair_from - TODAY).days - 1), pytest.raises(DomainError):  # type: ignore[operator]
+    with travel(days=(case.repair_from - TODAY).days - 1), pytest.raises(DomainError) as refusal:  # type: ignore[operator]
         applied(w, case)
+    assert refusal.value.code == "repair_too_early"
     with travel(days=(case.repair_from - TODAY).days):  # type: ignore[operator]
         application = applied(w, case)
     assert application.status == RepairStatus.PENDING
@@ -252,8 +257,9 @@ def test_an_approved_repair_ends_the_case(policy_world: World) -> None:
     assert case.status == CaseStatus.REPAIR_PENDING
     assert selectors.is_blacklisted(w.resident("张三"))  # still listed while the committee looks
     assert Message.objects.filter(kind="repair_applied", user=w.committee_a).exists()
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         applied(w, case)
+    assert refusal.value.code == "repair_pending"
     do_rule_repair(application, approve=True, reason="", acting_user=w.committee_a)
     case.refresh_from_db()
     assert case.status == CaseStatus.REPAIRED
@@ -262,8 +268,9 @@ def test_an_approved_repair_ends_the_case(policy_world: World) -> None:
     assert "已通过" in Message.objects.get(kind="repair_ruled").text
     assert [e.to_status for e in case.events.all()] == ["listed", "repair_pending", "repaired"]
     assert names(w) == []  # the old penalty does not make a new candidate
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_rule_repair(application, approve=False, reason="改主意了", acting_user=w.committee_a)
+    assert refusal.value.code == "repair_ruled"
     assert AuditEntry.objects.filter(action="blacklist.rule_repair").count() == 1
 
 
@@ -271,8 +278,9 @@ def test_a_refusal_needs_a_reason_and_the_villager_may_apply_again(policy_world:
     w = policy_world
     case = repairable_case(w)
     application = applied(w, case, photo=False)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_rule_repair(application, approve=False, reason=" ", acting_user=w.committee_a)
+    assert refusal.value.code == "reason_required"
     do_rule_repair(application, approve=False, reason="志愿服务时长不足", acting_user=w.committee_a)
     case.refresh_from_db()
     assert case.status == CaseStatus.LISTED
@@ -314,8 +322,9 @@ def test_only_the_villager_applies_and_only_the_committee_rules(policy_world: Wo
     w = policy_world
     case = repairable_case(w)
     for user in (w.committee_a, w.collector_a, w.clerk):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             applied_as(w, case, user)
+        assert refusal.value.code == "forbidden"
     wang_login = do_create_user(
         phone="13905371003",
         name="王建国",
@@ -325,13 +334,15 @@ def test_only_the_villager_applies_and_only_the_committee_rules(policy_world: Wo
         resident=w.resident("王建国"),
         acting_user=w.clerk,
     )
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         applied_as(w, case, wang_login)
+    assert refusal.value.code == "forbidden"
     application = applied(w, case)
     other_committee = committee_b(w)
     for user in (other_committee, w.villager_a, w.clerk):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             do_rule_repair(application, approve=True, reason="越权", acting_user=user)
+        assert refusal.value.code == "forbidden"
     # A villager sees only their own case; a committee only its village's.
     assert list(selectors.own_cases(w.villager_a)) == [case]
     assert list(selectors.own_cases(wang_login)) == []
@@ -386,8 +397,9 @@ def test_a_pending_repair_lapses_when_the_case_ends(policy_world: World) -> None
     assert application.status == RepairStatus.LAPSED
     case.refresh_from_db()
     assert case.status == CaseStatus.EXPIRED
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_rule_repair(application, approve=True, reason="", acting_user=w.committee_a)
+    assert refusal.value.code == "repair_ruled"
 
 
 def test_the_database_refuses_two_cases_in_force_for_one_villager(policy_world: World) -> None:

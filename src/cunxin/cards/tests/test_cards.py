@@ -15,7 +15,7 @@ from cunxin.core.errors import Conflict, DomainError, Forbidden
 from cunxin.core.models import AuditEntry
 
 
-def bind_error(world: World, number: str, pin: str = PIN, again: str | None = None) -> str:
+def bind_error(world: World, number: str, pin: str = PIN, again: str | None = None) -> DomainError:
     with pytest.raises(DomainError) as info:
         do_bind_card(
             world.resident("张三"),
@@ -24,13 +24,17 @@ def bind_error(world: World, number: str, pin: str = PIN, again: str | None = No
             pin_again=pin if again is None else again,
             acting_user=world.committee_a,
         )
-    return str(info.value)
+    return info.value
 
 
 def lock(world: World) -> None:
+    codes = []
     for _ in range(MAX_PIN_TRIES):
-        with pytest.raises(DomainError):
+        with pytest.raises(DomainError) as refusal:
             identify(card_number=NUMBER, pin="999999", acting_user=world.keeper_a)
+        codes.append(refusal.value.code)
+    # Each wrong PIN says so (with the tries left); the last one locks the card.
+    assert codes == ["pin_wrong"] * (MAX_PIN_TRIES - 1) + ["card_locked"]
 
 
 def test_luhn() -> None:
@@ -73,23 +77,29 @@ def test_spaces_and_dashes_in_a_typed_number_are_fine(world: World) -> None:
     ],
 )
 def test_bad_card_numbers_are_refused_clearly(world: World, number: str, says: str) -> None:
-    assert says in bind_error(world, number)
+    refused = bind_error(world, number)
+    assert refused.code == "card_number_invalid"
+    assert says in str(refused)
     assert not Card.objects.exists()
 
 
 @pytest.mark.parametrize(
-    ("pin", "again", "says"),
+    ("pin", "again", "code", "says"),
     [
-        ("12345", None, "6位数字"),
-        ("12a456", None, "6位数字"),
-        ("111111", None, "过于简单"),
-        ("123456", None, "过于简单"),
-        ("654321", None, "过于简单"),
-        (PIN, "258037", "不一致"),
+        ("12345", None, "pin_invalid", "6位数字"),
+        ("12a456", None, "pin_invalid", "6位数字"),
+        ("111111", None, "pin_invalid", "过于简单"),
+        ("123456", None, "pin_invalid", "过于简单"),
+        ("654321", None, "pin_invalid", "过于简单"),
+        (PIN, "258037", "pin_mismatch", "不一致"),
     ],
 )
-def test_bad_pins_are_refused_clearly(world: World, pin: str, again: str | None, says: str) -> None:
-    assert says in bind_error(world, NUMBER, pin, again)
+def test_bad_pins_are_refused_clearly(
+    world: World, pin: str, again: str | None, code: str, says: str
+) -> None:
+    refused = bind_error(world, NUMBER, pin, again)
+    assert refused.code == code
+    assert says in str(refused)
 
 
 def test_one_active_card_per_villager(world: World) -> None:
@@ -106,8 +116,9 @@ def test_a_card_number_belongs_to_one_villager_only(world: World) -> None:
     assert info.value.code == "card_taken"
     # Even after it is cancelled, it cannot pass to somebody else.
     do_cancel_card(Card.objects.get(), reason="卡丢失", acting_user=world.committee_a)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         bind(world, name="李秀英")
+    assert refusal.value.code == "card_taken"
 
 
 def test_the_database_itself_refuses_a_second_active_card(world: World) -> None:
@@ -127,7 +138,7 @@ def test_a_cancelled_card_can_be_replaced(world: World) -> None:
 
 
 def test_the_committee_of_another_village_cannot_bind(world: World) -> None:
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_bind_card(
             world.resident("庄德胜"),
             card_number=NUMBER,
@@ -135,7 +146,8 @@ def test_the_committee_of_another_village_cannot_bind(world: World) -> None:
             pin_again=PIN,
             acting_user=world.committee_a,
         )
-    with pytest.raises(Forbidden):
+    assert refusal.value.code == "forbidden"
+    with pytest.raises(Forbidden) as refusal:
         do_bind_card(
             world.resident("张三"),
             card_number=NUMBER,
@@ -143,11 +155,12 @@ def test_the_committee_of_another_village_cannot_bind(world: World) -> None:
             pin_again=PIN,
             acting_user=world.clerk2,
         )
+    assert refusal.value.code == "forbidden"
 
 
 @pytest.mark.parametrize("persona", ["keeper_a", "collector_a", "villager_a"])
 def test_lesser_roles_cannot_bind(world: World, persona: str) -> None:
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_bind_card(
             world.resident("张三"),
             card_number=NUMBER,
@@ -155,6 +168,7 @@ def test_lesser_roles_cannot_bind(world: World, persona: str) -> None:
             pin_again=PIN,
             acting_user=getattr(world, persona),
         )
+    assert refusal.value.code == "forbidden"
 
 
 def test_the_committee_unlocks_a_locked_card_with_a_reason(world: World) -> None:
@@ -176,8 +190,9 @@ def test_the_committee_unlocks_a_locked_card_with_a_reason(world: World) -> None
 def test_a_keeper_cannot_unlock(world: World) -> None:
     card = bind(world)
     lock(world)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_unlock_card(card, reason="帮忙", acting_user=world.keeper_a)
+    assert refusal.value.code == "forbidden"
 
 
 def test_resetting_the_pin_makes_the_new_one_work(world: World) -> None:
@@ -211,5 +226,6 @@ def test_nothing_can_be_done_to_a_cancelled_card(world: World) -> None:
             card, pin="470213", pin_again="470213", acting_user=world.committee_a
         ),
     ):
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict) as refusal:
             action()
+        assert refusal.value.code == "card_cancelled"

@@ -64,6 +64,7 @@ def _look(card_id: int, seen: list[int]) -> None:
         connections.close_all()
 
 
+@pytest.mark.postgres
 @postgres_only
 def test_each_wrong_pin_is_committed_at_once(world: World) -> None:
     card = bind(world)
@@ -147,6 +148,7 @@ def test_two_server_processes_share_one_count(world: World, tmp_path: Path) -> N
     )
 
 
+@pytest.mark.postgres
 @postgres_only
 def test_two_keepers_spending_one_code_at_once_one_wins(world: World) -> None:
     code, _ = issue_code(world.resident("张三"))

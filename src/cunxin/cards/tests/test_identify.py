@@ -135,8 +135,9 @@ def test_a_keeper_of_village_a_cannot_take_a_code_of_village_b(world: World) -> 
 @pytest.mark.parametrize("persona", ["villager_a", "collector_a", "committee_a"])
 def test_only_those_who_redeem_here_may_identify(world: World, persona: str) -> None:
     code, _ = issue_code(world.resident("张三"))
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         identify(code=code, acting_user=getattr(world, persona))
+    assert refusal.value.code == "customer_elsewhere"
 
 
 def test_nothing_given_is_a_clear_error(world: World) -> None:
@@ -217,8 +218,9 @@ def test_wrong_pins_outside_any_payment_are_written_at_once(world: World) -> Non
 
 def test_a_keeper_elsewhere_cannot_use_up_a_villagers_pin_tries(world: World) -> None:
     card = bind(world)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         identify(card_number=NUMBER, pin="999999", acting_user=world.clerk2)
+    assert refusal.value.code == "customer_elsewhere"
     card.refresh_from_db()
     assert card.failed_pins == 0
 
@@ -245,5 +247,6 @@ def test_old_used_codes_are_purged_and_stay_refused(world: World) -> None:
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert purge_used_codes() == 1
         # Gone from the table, the code is still no good: it is long expired.
-        with pytest.raises(DomainError):
+        with pytest.raises(DomainError) as refusal:
             identify(code=code, acting_user=world.keeper_a)
+        assert refusal.value.code == "code_forged"

@@ -10,6 +10,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cunxin.blacklist.tests.helpers import listed_case, travel
 from cunxin.conftest import World
 from cunxin.core.errors import Conflict, DomainError, Forbidden
 from cunxin.core.jobs import REGISTRY
@@ -71,8 +72,9 @@ def test_a_double_click_converts_once(policy_world: World) -> None:
     assert again.pk == first.pk
     assert balance(zhang, Currency.SPENDABLE) == 160
     assert len(coupons_of(zhang)) == 4
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_convert(zhang, 30, client_id=client_id, acting_user=w.villager_a)
+    assert refusal.value.code == "conversion_client_id"
 
 
 def test_only_points_above_the_base_convert(policy_world: World) -> None:
@@ -80,10 +82,12 @@ def test_only_points_above_the_base_convert(policy_world: World) -> None:
     zhang = _zhang(w, 10)
     with pytest.raises(Conflict) as refused:
         do_convert(zhang, 11, client_id=uuid.uuid4(), acting_user=w.villager_a)
+    assert refused.value.code == "points_insufficient"
     assert "最多可兑换10积分" in str(refused.value)
     for bad in (0, -5):
-        with pytest.raises(DomainError):
+        with pytest.raises(DomainError) as refusal:
             do_convert(zhang, bad, client_id=uuid.uuid4(), acting_user=w.villager_a)
+        assert refusal.value.code == "points_invalid"
     assert balance(zhang, Currency.SPENDABLE) == 10
     assert not coupons_of(zhang)
 
@@ -93,19 +97,36 @@ def test_a_penalised_villager_below_the_base_converts_nothing(policy_world: Worl
     zhang = _zhang(w, 30)
     grant(zhang, -50)  # a penalty: score 980, spendable -20
     assert quote(zhang).convertible == 0
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_convert(zhang, 1, client_id=uuid.uuid4(), acting_user=w.villager_a)
+    assert refusal.value.code == "points_insufficient"
 
 
-def test_a_blacklisted_villager_may_not_convert(
-    policy_world: World, monkeypatch: pytest.MonkeyPatch
+def test_a_blacklisted_villager_converts_nothing_until_the_day_the_case_ends(
+    policy_world: World,
 ) -> None:
     w = policy_world
-    zhang = _zhang(w)
-    monkeypatch.setattr("cunxin.coupons.actions.conversion.is_blacklisted", lambda *a: True)
-    with pytest.raises(Forbidden) as refused:
-        do_convert(zhang, 20, client_id=uuid.uuid4(), acting_user=w.villager_a)
-    assert "黑名单" in str(refused.value)
+    zhang = _zhang(w, 400)
+    ends_on = TODAY + datetime.timedelta(days=30)
+    listed_case(w, ends_on=ends_on)  # a confirmed serious penalty, through the actions
+    assert balance(zhang, Currency.SPENDABLE) == 300  # plenty above the base all the same
+
+    def convert() -> Any:
+        return do_convert(zhang, 20, client_id=uuid.uuid4(), acting_user=w.villager_a)
+
+    for days in (0, 29):  # today, and the last day of the case
+        with travel(days=days):
+            assert quote(zhang).convertible == 0
+            with pytest.raises(Forbidden) as refused:
+                convert()
+            assert refused.value.code == "blacklisted"
+            assert "黑名单" in str(refused.value)
+    assert not coupons_of(zhang)
+    assert balance(zhang, Currency.SPENDABLE) == 300
+    with travel(days=30):  # the case ends on its end date: the villager converts again
+        assert quote(zhang).convertible == 300
+        assert convert().fen == 20_000
+    assert balance(zhang, Currency.SPENDABLE) == 280
 
 
 def test_no_one_converts_another_villagers_points(policy_world: World) -> None:
@@ -113,8 +134,9 @@ def test_no_one_converts_another_villagers_points(policy_world: World) -> None:
     wang = w.resident("王建国")
     grant(wang, 50)
     for who in ("villager_a", "committee_a", "clerk", "keeper_a"):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             do_convert(wang, 5, client_id=uuid.uuid4(), acting_user=w.users[who])
+        assert refusal.value.code == "forbidden"
     assert balance(wang, Currency.SPENDABLE) == 50
 
 
@@ -191,16 +213,19 @@ def test_a_gift_waits_for_the_receiver_to_accept(policy_world: World) -> None:
     assert coupon.status == CouponStatus.GIFTING
     assert Message.objects.filter(resident=wang, kind="coupon_gift_offered").exists()
     # While on offer, the coupon is neither spendable by the giver nor giftable again.
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_gift(coupon, receiver_id=w.resident("李秀英").pk, acting_user=w.villager_a)
-    with pytest.raises(Forbidden):
+    assert refusal.value.code == "coupon_gifting"
+    with pytest.raises(Forbidden) as refusal:
         do_accept_gift(gift, acting_user=w.villager_a)  # the giver cannot accept it
+    assert refusal.value.code == "forbidden"
     do_accept_gift(gift, acting_user=wang_user)
     coupon.refresh_from_db()
     assert coupon.owner_id == wang.pk
     assert balance(wang, Currency.COUPON) == 5000
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_accept_gift(gift, acting_user=wang_user)  # a second click
+    assert refusal.value.code == "gift_state"
     assert balance(wang, Currency.COUPON) == 5000
 
 
@@ -214,13 +239,15 @@ def test_a_declined_or_cancelled_gift_returns_the_coupon(policy_world: World) ->
     assert (first.status, first.owner.name) == (CouponStatus.LIVE, "张三")
     assert Message.objects.filter(resident__name="张三", kind="coupon_gift_declined").exists()
     gift = do_gift(second, phone="13905371003", acting_user=w.villager_a)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_cancel_gift(gift, acting_user=wang_user)  # only the giver takes it back
+    assert refusal.value.code == "forbidden"
     do_cancel_gift(gift, acting_user=w.villager_a)
     second.refresh_from_db()
     assert second.status == CouponStatus.LIVE
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_accept_gift(gift, acting_user=wang_user)
+    assert refusal.value.code == "gift_state"
     assert balance(w.resident("王建国"), Currency.COUPON) == 0
 
 
@@ -236,24 +263,26 @@ def test_an_unanswered_gift_lapses_after_seven_days(policy_world: World) -> None
     coupon.refresh_from_db()
     assert gift.status == GiftStatus.EXPIRED
     assert coupon.status == CouponStatus.LIVE
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_accept_gift(gift, acting_user=wang_user)
+    assert refusal.value.code == "gift_state"
 
 
 @pytest.mark.parametrize(
-    ("phone", "message"),
+    ("phone", "code", "message"),
     [
-        ("13905371001", "不能转赠给自己"),
-        ("13900000000", "没有登记这个手机号"),
-        ("", "请填写接收人的手机号"),
-        ("13905372001", "没有登记这个手机号"),  # 庄德胜 lives in another village
+        ("13905371001", "gift_to_self", "不能转赠给自己"),
+        ("13900000000", "receiver_unknown", "没有登记这个手机号"),
+        ("", "receiver_required", "请填写接收人的手机号"),
+        ("13905372001", "receiver_unknown", "没有登记这个手机号"),  # 庄德胜: another village
     ],
 )
-def test_gift_errors_are_clear(policy_world: World, phone: str, message: str) -> None:
+def test_gift_errors_are_clear(policy_world: World, phone: str, code: str, message: str) -> None:
     w = policy_world
     coupon = _two_hundred(w)[0]
     with pytest.raises(DomainError) as refused:
         do_gift(coupon, phone=phone, acting_user=w.villager_a)
+    assert refused.value.code == code
     assert message in str(refused.value)
     coupon.refresh_from_db()
     assert coupon.status == CouponStatus.LIVE
@@ -277,16 +306,19 @@ def test_used_and_expired_coupons_cannot_be_gifted(policy_world: World) -> None:
     for coupon in (first, second):
         with pytest.raises(Conflict) as refused:
             do_gift(coupon, receiver_id=w.resident("李秀英").pk, acting_user=w.villager_a)
+        assert refused.value.code == "coupon_not_live"
         assert "已用完或已过期" in str(refused.value)
 
 
 def test_a_gift_to_someone_outside_the_household_needs_their_phone(policy_world: World) -> None:
     w = policy_world
     coupon = _two_hundred(w)[0]
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_gift(coupon, receiver_id=w.resident("王建国").pk, acting_user=w.villager_a)
-    with pytest.raises(DomainError):
+    assert refusal.value.code == "receiver_unknown"
+    with pytest.raises(DomainError) as refusal:
         do_gift(coupon, receiver_id=w.resident("张三").pk, acting_user=w.villager_a)
+    assert refusal.value.code == "gift_to_self"
 
 
 # --- spending ----------------------------------------------------------------------------------
@@ -344,6 +376,7 @@ def test_spending_more_than_the_balance_is_refused_and_nothing_moves(policy_worl
             village_id=w.village_a.pk,
             memo="超市",
         )
+    assert refused.value.code == "coupon_insufficient"
     assert "信用券余额不足" in str(refused.value)
     assert balance(zhang, Currency.COUPON) == 20_000
 
@@ -353,7 +386,7 @@ def test_a_coupon_on_offer_is_not_spent(policy_world: World) -> None:
     coupon = _two_hundred(w)[0]
     _login_for(w, "王建国", "13905371003")
     do_gift(coupon, phone="13905371003", acting_user=w.villager_a)
-    with pytest.raises(Conflict), transaction.atomic():
+    with pytest.raises(Conflict) as refusal, transaction.atomic():
         spend(
             w.resident("张三"),
             15_001,
@@ -362,6 +395,7 @@ def test_a_coupon_on_offer_is_not_spent(policy_world: World) -> None:
             village_id=w.village_a.pk,
             memo="",
         )
+    assert refusal.value.code == "coupon_insufficient"
 
 
 # --- expiry and figures ------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def test_the_neighbour_accepts_on_his_page_and_cannot_touch_zhangs_coupons(
     zhang.post(f"/coupons/{coupon.pk}/gift/", {"phone": "13905371003"})
     gift = Gift.objects.get()
     assert gift.status == GiftStatus.PENDING
-    assert "张三转赠给您 50 元信用券" in wang.get("/coupons/").content.decode()
+    assert "张*转赠给您 50 元信用券" in wang.get("/coupons/").content.decode()
     assert wang.get(f"/coupons/{coupon.pk}/gift/").status_code == 404
     assert wang.post(f"/coupons/gifts/{gift.pk}/cancel/").status_code == 403
     assert zhang.post(f"/coupons/gifts/{gift.pk}/accept/").status_code == 403
@@ -76,6 +76,28 @@ def test_the_neighbour_accepts_on_his_page_and_cannot_touch_zhangs_coupons(
     assert "已经是“已接收”" in again
     assert balance(w.resident("王建国"), Currency.COUPON) == 5000
     assert Coupon.objects.get(pk=coupon.pk).owner.name == "王建国"
+
+
+def test_each_side_of_a_gift_sees_the_other_named_as_the_policy_masks_villagers(
+    policy_world: World,
+) -> None:
+    w = policy_world
+    convert(w, "张三", 20, grant_first=180)
+    first, second = coupons_of(w.resident("张三"))[:2]
+    wang = login(_login_for(w, "王建国", "13905371003"))
+    zhang = login(w.villager_a)
+    sent = zhang.post(f"/coupons/{first.pk}/gift/", {"phone": "13905371003"}, follow=True)
+    assert "等待王*国在7天内接收" in sent.content.decode()
+    assert "转赠给王*国，等待接收" in zhang.get("/coupons/").content.decode()
+    assert zhang.get("/api/coupons/mine").json()["outgoing"][0]["receiver_name"] == "王*国"
+    incoming = wang.get("/api/coupons/mine").json()["incoming"][0]
+    assert (incoming["giver_name"], incoming["receiver_name"]) == ("张*", "王建国")
+    assert "王建国" not in zhang.get("/coupons/").content.decode()
+    assert "张三" not in wang.get("/coupons/").content.decode()
+    # His own household is named in full: the family he gifts to.
+    mother = w.resident("李秀英")
+    done = zhang.post(f"/coupons/{second.pk}/gift/", {"receiver": str(mother.pk)}, follow=True)
+    assert "已转赠给李秀英" in done.content.decode()
 
 
 def test_the_committee_sees_the_villages_coupon_figures(policy_world: World) -> None:

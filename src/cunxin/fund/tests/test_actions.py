@@ -86,18 +86,21 @@ def test_a_town_centre_sets_up_one_fund_with_accounts_that_cannot_go_negative(
     )
     assert Account.objects.get(pk=accounts.donors).allow_negative
     assert AuditEntry.objects.filter(action="fund.create", object_id=str(f.pk)).exists()
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_create_fund(world.town, name="另一个", acting_user=world.clerk)
+    assert refusal.value.code == "fund_exists"
 
 
 def test_a_fund_belongs_to_a_county_or_town_of_the_users_centre(world: World) -> None:
     with pytest.raises(DomainError) as refused:
         do_create_fund(world.village_a, name="村基金", acting_user=world.clerk)
     assert refused.value.code == "fund_region"
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_create_fund(world.town, name="李营基金", acting_user=world.clerk2)
-    with pytest.raises(Forbidden):
+    assert refusal.value.code == "forbidden"
+    with pytest.raises(Forbidden) as refusal:
         do_create_fund(world.town, name="李营基金", acting_user=world.committee_a)
+    assert refusal.value.code == "forbidden"
 
 
 # --- donations -----------------------------------------------------------------------------------
@@ -154,6 +157,7 @@ def test_a_receipt_number_is_booked_once_per_fund(world: World) -> None:
     donate(world, 10_000, receipt_no="R-010")
     with pytest.raises(Conflict) as refused:
         donate(world, 20_000, receipt_no="R-010")
+    assert refused.value.code == "receipt_exists"
     assert refused.value.field == "receipt_no"
     assert "R-010" in str(refused.value)
     assert "100.00" in str(refused.value)
@@ -170,21 +174,24 @@ def test_the_database_refuses_a_second_live_donation_with_the_same_receipt(world
 def test_a_donation_cannot_be_dated_in_the_future(world: World) -> None:
     with pytest.raises(DomainError) as refused:
         donate(world, on=timezone.localdate() + datetime.timedelta(days=1))
+    assert refused.value.code == "received_in_future"
     assert refused.value.field == "received_on"
     assert Donation.objects.count() == 0
 
 
 def test_a_wrong_donation_is_reversed_and_entered_again_with_its_receipt(world: World) -> None:
     wrong = donate(world, 50_000, receipt_no="R-020")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_reverse_donation(wrong, reason="  ", acting_user=world.clerk)
+    assert refusal.value.code == "reason_required"
     reversed_ = do_reverse_donation(wrong, reason="金额录错，应为5000元", acting_user=world.clerk)
     assert reversed_.is_reversed
     assert reversed_.reversal is not None
     assert reversed_.reversal.reverses_id == wrong.transfer_id
     assert balance_of(fund(world)) == 0
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_reverse_donation(wrong, reason="再点一次", acting_user=world.clerk)
+    assert refusal.value.code == "donation_reversed"
     donate(world, 500_000, receipt_no="R-020")
     assert balance_of(fund(world)) == 500_000
     t = totals(fund(world))
@@ -233,6 +240,7 @@ def test_a_second_approval_is_refused_and_pays_nothing_more(world: World) -> Non
     do_approve_payment(payment, acting_user=checker(world))
     with pytest.raises(Conflict) as refused:
         do_approve_payment(payment, acting_user=world.admin)
+    assert refused.value.code == "payment_status"
     assert "已批准" in str(refused.value)
     assert balance_of(fund(world)) == 700_000
 
@@ -278,12 +286,14 @@ def test_the_database_refuses_a_negative_fund_balance(world: World) -> None:
 def test_a_rejected_payment_moves_nothing_and_needs_a_reason(world: World) -> None:
     donate(world, 100_000)
     payment = propose(world, 50_000)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_reject_payment(payment, reason="", acting_user=checker(world))
+    assert refusal.value.code == "reason_required"
     rejected = do_reject_payment(payment, reason="发票抬头不对", acting_user=checker(world))
     assert rejected.status == PaymentStatus.REJECTED
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_approve_payment(payment, acting_user=checker(world))
+    assert refusal.value.code == "payment_status"
     assert balance_of(fund(world)) == 100_000
     assert PaymentChange.objects.filter(payment=payment, reason="发票抬头不对").exists()
 
@@ -334,10 +344,12 @@ def test_other_towns_centre_and_the_committee_cannot_touch_the_fund(world: World
     donate(world, 100_000)
     payment = propose(world, 10_000)
     for user in (world.clerk2, world.committee_a, world.villager_a, world.keeper_a):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             donate_as(world, user)
-        with pytest.raises(Forbidden):
+        assert refusal.value.code == "forbidden"
+        with pytest.raises(Forbidden) as refusal:
             do_approve_payment(payment, acting_user=user)
+        assert refusal.value.code == "forbidden"
     assert balance_of(fund(world)) == 100_000
 
 

@@ -126,10 +126,11 @@ class FundHistories(RuleBasedStateMachine):
     @rule(data=st.data())
     def reverse_again(self, data: Any) -> None:
         pk = data.draw(st.sampled_from(sorted(self.reversed)), label="reversed donation")
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict) as refusal:
             do_reverse_donation(
                 Donation.objects.get(pk=pk), reason="再点一次", acting_user=self.staff[1]
             )
+        assert refusal.value.code == "donation_reversed"
 
     # --- payments --------------------------------------------------------------------------------
 
@@ -154,8 +155,9 @@ class FundHistories(RuleBasedStateMachine):
         payment = Payment.objects.get(pk=pk)
         approver = self.staff[who]
         if approver.pk == proposer:
-            with pytest.raises(Forbidden):
+            with pytest.raises(Forbidden) as refusal:
                 do_approve_payment(payment, acting_user=approver)
+            assert refusal.value.code == "payment_own_proposal"
         elif self.expected < amount:
             with pytest.raises(Conflict) as refused:
                 do_approve_payment(payment, acting_user=approver)
@@ -182,8 +184,9 @@ class FundHistories(RuleBasedStateMachine):
     def decide_again(self, data: Any, who: int) -> None:
         pk = data.draw(st.sampled_from(sorted({*self.approved, *self.rejected})), label="decided")
         payment = Payment.objects.get(pk=pk)
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict) as refusal:
             do_reject_payment(payment, reason="再点一次", acting_user=self.staff[who])
+        assert refusal.value.code == "payment_status"
         with pytest.raises((Conflict, Forbidden)):
             do_approve_payment(payment, acting_user=self.staff[who])
 

@@ -76,10 +76,11 @@ def test_a_reopened_round_confirmed_again_with_the_same_picks_makes_nothing_twic
     do_set_reward(w.village_a, kind=Kind.STAR, item_code="CM-R15", acting_user=w.committee_a)
     r = open_last_month(w)
     do_confirm_round(r, acting_user=w.committee_a)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_swap_star(
             r, rank=1, resident=w.resident("王丽"), reason="群众推荐", acting_user=w.committee_a
         )
+    assert refusal.value.code == "round_confirmed"
     with pytest.raises(DomainError) as no_reason:
         do_reopen_round(r, reason="", acting_user=w.committee_a)
     assert no_reason.value.code == "reason_required"
@@ -151,10 +152,12 @@ def test_only_the_villages_committee_confirms(policy_world: World) -> None:
     month_world(w)
     r = open_last_month(w)
     for user in (w.collector_a, w.clerk, w.villager_a, w.collector_b):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             do_confirm_round(r, acting_user=user)
-    with pytest.raises(Conflict):
+        assert refusal.value.code == "forbidden"
+    with pytest.raises(Conflict) as refusal:
         do_reopen_round(r, reason="还没确认就重开", acting_user=w.committee_a)
+    assert refusal.value.code == "round_draft"
 
 
 def test_a_reward_item_must_be_a_fixed_reward_of_the_catalogue(policy_world: World) -> None:

@@ -134,10 +134,11 @@ def test_the_committee_strikes_a_household_with_a_reason(policy_world: World) ->
     r = do_open_round(
         w.village_a, period=Period.YEAR, day=datetime.date(2025, 1, 1), acting_user=w.committee_a
     )
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_strike_household(
             r, household=_household(w, "0002"), reason="", acting_user=w.committee_a
         )
+    assert refusal.value.code == "reason_required"
     do_strike_household(
         r, household=_household(w, "0002"), reason="邻里纠纷未调解", acting_user=w.committee_a
     )

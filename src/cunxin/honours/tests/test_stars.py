@@ -54,6 +54,30 @@ def test_stars_are_ranked_by_points_then_hours_and_penalised_people_are_left_out
     assert candidates[0].excluded_label == "本期有扣分"
 
 
+@pytest.mark.parametrize("places", [1, 2])
+def test_the_hours_decide_a_tie_on_points_that_falls_at_the_cut(
+    policy_world: World, places: int
+) -> None:
+    w = policy_world
+    month_world(w)
+    # One place: 王建国 and 张三 tie on 20 and only one is a star. 王建国 has 5 hours and the
+    # higher resident id, so a ranking that forgot the hours would pick 张三. Two places: the
+    # cut falls after the tie; both are stars, 王建国 first.
+    do_save_policy(
+        w.village_a,
+        values={"stars_per_month": places},
+        effective_from=datetime.date(2025, 1, 1),
+        acting_user=w.clerk,
+        reason="本村调整",
+    )
+    assert w.resident("王建国").pk > w.resident("张三").pk
+    r = open_last_month(w)
+    assert _stars(r) == ["王建国", "张三"][:places]
+    # The set-based choice (SQL) agrees with the rule the committee's page shows (Python).
+    found = ranking.month_candidates(w.village_a, LAST_MONTH, TODAY, r.policy)
+    assert _stars(r) == names([c for c in found if c.eligible][:places])
+
+
 def test_fewer_penalties_order_people_with_equal_points(policy_world: World) -> None:
     w = policy_world
     effective(
@@ -211,10 +235,11 @@ def test_a_swap_needs_a_reason_and_an_eligible_candidate(policy_world: World) ->
             r, rank=4, resident=w.resident("王丽"), reason="群众推荐", acting_user=w.committee_a
         )
     assert penalised.value.code == "not_eligible"
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_swap_star(
             r, rank=4, resident=w.resident("张三"), reason="群众推荐", acting_user=w.committee_a
         )
+    assert refusal.value.code == "already_star"
     assert _stars(r) == ["王建国", "张三", "李秀英", "张小明"]
 
 
@@ -250,10 +275,12 @@ def test_the_committee_swaps_a_star_for_another_eligible_candidate(policy_world:
 
 def test_only_the_villages_committee_opens_its_month(policy_world: World) -> None:
     w = policy_world
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_open_round(w.village_b, period=Period.MONTH, day=LAST_MONTH, acting_user=w.committee_a)
-    with pytest.raises(Forbidden):
+    assert refusal.value.code == "forbidden"
+    with pytest.raises(Forbidden) as refusal:
         open_months([w.village_a], LAST_MONTH, acting_user=w.collector_a)
+    assert refusal.value.code == "forbidden"
     with pytest.raises(DomainError) as future:
         do_open_round(
             w.village_a,

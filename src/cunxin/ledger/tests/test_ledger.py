@@ -73,8 +73,9 @@ def test_an_unbalanced_transfer_is_refused_and_nothing_is_written(world: World) 
             (accounts[(zhang.pk, "spendable")].pk, 5),
         ),
     )
-    with pytest.raises(actions.LedgerError), transaction.atomic():
+    with pytest.raises(actions.LedgerError) as refusal, transaction.atomic():
         actions.post(cross)  # score points cannot turn into spendable points
+    assert refusal.value.code == "ledger_unbalanced"
     assert Transfer.objects.count() == 0
 
 
@@ -200,8 +201,9 @@ def test_holder_accounts_are_one_per_holder_and_a_fund_cannot_go_negative(world:
         village_id=village_id,
         legs=((fund.pk, -100), (donors.pk, 100)),
     )
-    with pytest.raises(actions.LedgerError), transaction.atomic():
+    with pytest.raises(actions.LedgerError) as refusal, transaction.atomic():
         actions.post(pay_out)
+    assert refusal.value.code == "ledger_insufficient"
     with pytest.raises(ValueError, match="holder accounts"), transaction.atomic():
         actions.holder_account(AccountKind.RESIDENT, Currency.MONEY, village_id, "x")
     assert Transfer.objects.count() == 0

@@ -234,8 +234,9 @@ def test_a_merchant_of_another_town_cannot_take_our_villager(policy_world: World
     w = policy_world
     zhang_with_coupons(w)
     theirs = other_town_shop(w)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         identify(code=code_for(w), acting_user=keeper_c(w))
+    assert refusal.value.code == "customer_elsewhere"
     answer = login(keeper_c(w)).post(
         f"/api/merchants/merchants/{theirs.pk}/customer",
         {"code": code_for(w)},
@@ -252,10 +253,11 @@ def test_a_villager_and_an_anonymous_visitor_cannot_sell(policy_world: World) ->
     w = policy_world
     merchant = noodle_shop(w)
     zhang_with_coupons(w)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_sell(
             merchant, customer(w), amount_fen=1000, client_id=uuid.uuid4(), acting_user=w.villager_a
         )
+    assert refusal.value.code == "forbidden"
     url = f"/api/merchants/merchants/{merchant.pk}/sales"
     body = {"code": code_for(w), "client_id": str(uuid.uuid4()), "amount": "10"}
     assert login(w.villager_a).post(url, body, content_type="application/json").status_code == 403
@@ -308,14 +310,16 @@ def test_an_application_waits_for_the_centre_and_may_be_refused(world: World) ->
     )
     assert merchant.status == MerchantStatus.APPLIED
     assert "李记超市" not in login(world.villager_a).get("/merchants/").content.decode()
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_refuse_merchant(merchant, reason="", acting_user=world.clerk)
-    with pytest.raises(Forbidden):
+    assert refusal.value.code == "reason_required"
+    with pytest.raises(Forbidden) as refusal:
         do_refuse_merchant(merchant, reason="材料不全", acting_user=world.clerk2)
+    assert refusal.value.code == "forbidden"
     do_refuse_merchant(merchant, reason="材料不全", acting_user=world.clerk)
     merchant.refresh_from_db()
     assert (merchant.status, merchant.status_reason) == (MerchantStatus.REFUSED, "材料不全")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_apply_merchant(
             world.town,
             name="李记超市",
@@ -324,6 +328,7 @@ def test_an_application_waits_for_the_centre_and_may_be_refused(world: World) ->
             phone="13905370000",
             acting_user=world.clerk,
         )
+    assert refusal.value.code == "licence_taken"
     assert AuditEntry.objects.filter(action__startswith="merchants.").count() == 2
 
 
@@ -340,10 +345,12 @@ def test_villagers_see_partner_merchants_and_their_discounts(policy_world: World
 def test_discounts_are_bounded_and_only_ours_to_set(policy_world: World) -> None:
     w = policy_world
     merchant = noodle_shop(w)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_set_discounts(merchant, {"AAA": 80}, acting_user=w.clerk)
-    with pytest.raises(Forbidden):
+    assert refusal.value.code == "discount_range"
+    with pytest.raises(Forbidden) as refusal:
         do_set_discounts(merchant, {"AAA": 20}, acting_user=keeper_c(w))
+    assert refusal.value.code == "forbidden"
 
 
 # --- settlement ----------------------------------------------------------------------------------
@@ -368,10 +375,12 @@ def test_a_month_is_settled_once_and_the_amounts_add_up(policy_world: World) -> 
     # Settling again gives the same settlement and proposes nothing new.
     assert do_settle_month(merchant, last_month(), acting_user=w.clerk).pk == settlement.pk
     assert Payment.objects.count() == 1
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_settle_month(merchant, today_sale.created_at.date(), acting_user=w.clerk)
-    with pytest.raises(Conflict):
+    assert refusal.value.code == "month_not_over"
+    with pytest.raises(Conflict) as refusal:
         do_mark_paid(settlement, acting_user=w.clerk)
+    assert refusal.value.code == "payment_not_approved"
     do_approve_payment(payment, acting_user=checker(w))
     do_mark_paid(settlement, acting_user=w.clerk)
     do_mark_paid(settlement, acting_user=w.clerk)
@@ -465,8 +474,9 @@ def test_a_town_merchant_serves_every_village_of_the_town(policy_world: World) -
     w = policy_world
     merchant = noodle_shop(w)
     code = code_for(w, "庄德胜")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         identify(code=code, acting_user=w.keeper_a)  # as at the village shop
+    assert refusal.value.code == "customer_elsewhere"
     found = identify(code=code, acting_user=w.keeper_a, serves=merchant.region)
     assert found.resident.name == "庄德胜"
     answer = login(w.keeper_a).post(

@@ -39,6 +39,9 @@ def test_an_id_number_stored_as_an_exact_integer_is_accepted() -> None:
         ("110105194902300021", "id_birth_date"),
         ("110105209912310021", "id_birth_date"),
         ("110105194912310021", "id_check_digit"),
+        ("110105194912310020", "id_check_digit"),  # the check character is X, not 0
+        ("37081119650312011X", "id_check_digit"),  # X where the check digit is 3
+        ("37081119650312011x", "id_check_digit"),
         (3.70811196503121e17, "id_number_format"),
         ("3.70811E+17", "id_number_format"),
     ],
@@ -63,3 +66,16 @@ def test_every_single_digit_typo_is_caught_by_the_check_digit() -> None:
             except DomainError:
                 continue
             pytest.fail(f"typo accepted: {typo}")
+
+
+def test_the_check_character_is_refused_whenever_it_is_not_the_right_one() -> None:
+    ends_in_x = VALID
+    ends_in_digit = make_id("19650312", 11)
+    assert ends_in_digit[-1].isdigit()
+    for number in (ends_in_x, ends_in_digit):
+        for wrong in "0123456789X":
+            if wrong == number[-1]:
+                continue
+            with pytest.raises(DomainError) as info:
+                idnumber.parse(number[:17] + wrong, today=datetime.date(2026, 1, 1))
+            assert info.value.code == "id_check_digit", number[:17] + wrong

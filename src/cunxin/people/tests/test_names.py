@@ -9,10 +9,19 @@ def test_names_lose_stray_spaces_and_get_one_middle_dot() -> None:
     assert check_name("阿依•买买提") == "阿依·买买提"
 
 
-@pytest.mark.parametrize("bad", ["", "张", "张3", "张三!"])
-def test_implausible_names_are_refused(bad: str) -> None:
-    with pytest.raises(DomainError):
+@pytest.mark.parametrize(
+    ("bad", "code"),
+    [
+        ("", "name_missing"),
+        ("张", "name_invalid"),
+        ("张3", "name_invalid"),
+        ("张三!", "name_invalid"),
+    ],
+)
+def test_implausible_names_are_refused(bad: str, code: str) -> None:
+    with pytest.raises(DomainError) as refusal:
         check_name(bad)
+    assert refusal.value.code == code
 
 
 def test_relations_are_understood_and_本人_means_the_head() -> None:
@@ -20,6 +29,7 @@ def test_relations_are_understood_and_本人_means_the_head() -> None:
     assert check_relation(" 长子 ") == "长子"
     with pytest.raises(DomainError) as info:
         check_relation("邻居")
+    assert info.value.code == "relation_unknown"
     assert "邻居" in str(info.value)
 
 

@@ -34,11 +34,13 @@ def test_a_clerk_reveals_an_id_number_and_the_reveal_is_audited(world: World) ->
 
 def test_revealing_needs_a_reason_and_the_permission(world: World) -> None:
     resident = world.resident("张三")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_reveal_id(resident, acting_user=world.clerk, reason="  ")
+    assert refusal.value.code == "reason_required"
     for user in (world.collector_a, world.committee_a, world.villager_a, world.clerk2):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             do_reveal_id(resident, acting_user=user, reason="好奇")
+        assert refusal.value.code == "forbidden"
     assert (
         login(world.collector_a).post(f"/people/{resident.pk}/reveal/", {"reason": "x"}).status_code
         == 403

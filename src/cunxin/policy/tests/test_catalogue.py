@@ -140,10 +140,11 @@ def test_a_village_item_overrides_the_towns_item_of_the_same_code(policy_world: 
 def test_only_the_credit_centre_edits_the_catalogue(policy_world: World) -> None:
     w = policy_world
     for user in (w.collector_a, w.committee_a, w.villager_a, w.clerk2):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             do_save_catalogue_item(
                 w.town, code="X-1", values=_values(), effective_from=TODAY, acting_user=user
             )
+        assert refusal.value.code == "forbidden"
 
 
 def test_the_exported_catalogue_imports_back_unchanged(policy_world: World) -> None:

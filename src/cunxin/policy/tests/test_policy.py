@@ -97,18 +97,18 @@ def test_a_change_needs_a_reason(policy_world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("values", "field"),
+    ("values", "code", "field"),
     [
-        ({"aa_min": 1060}, "aaa_min"),
-        ({"c_min": 960}, "aaa_min"),
-        ({"notice_days": 0}, "notice_days"),
-        ({"carry_over_percent": 150}, "carry_over_percent"),
-        ({"carry_over": "burn"}, "carry_over"),
-        ({"blacklist_grade": "E"}, "blacklist_grade"),
+        ({"aa_min": 1060}, "bands_order", "aaa_min"),
+        ({"c_min": 960}, "bands_order", "aaa_min"),
+        ({"notice_days": 0}, "notice_days", "notice_days"),
+        ({"carry_over_percent": 150}, "carry_over_percent", "carry_over_percent"),
+        ({"carry_over": "burn"}, "carry_over_invalid", "carry_over"),
+        ({"blacklist_grade": "E"}, "blacklist_grade_invalid", "blacklist_grade"),
     ],
 )
 def test_impossible_policies_are_refused_on_the_right_field(
-    policy_world: World, values: dict[str, Any], field: str
+    policy_world: World, values: dict[str, Any], code: str, field: str
 ) -> None:
     with pytest.raises(DomainError) as info:
         do_save_policy(
@@ -118,6 +118,7 @@ def test_impossible_policies_are_refused_on_the_right_field(
             acting_user=policy_world.clerk,
             reason="x",
         )
+    assert info.value.code == code
     assert info.value.field == field
     assert CreditPolicy.objects.count() == 1
 
@@ -142,7 +143,7 @@ def test_a_village_override_applies_to_that_village_only(policy_world: World) ->
 def test_only_the_credit_centre_of_the_town_edits_its_policy(policy_world: World) -> None:
     w = policy_world
     for user in (w.collector_a, w.committee_a, w.villager_a, w.clerk2, None):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             do_save_policy(
                 w.town,
                 values={"notice_days": 5},
@@ -150,6 +151,7 @@ def test_only_the_credit_centre_of_the_town_edits_its_policy(policy_world: World
                 acting_user=user,
                 reason="x",
             )
+        assert refusal.value.code == "forbidden"
 
 
 def test_the_policy_pages_show_and_edit_versions(policy_world: World) -> None:

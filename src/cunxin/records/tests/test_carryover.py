@@ -194,8 +194,9 @@ def test_running_twice_changes_nothing_and_says_so(policy_world: World) -> None:
     assert Transfer.objects.count() == transfers
     assert CarryOverRun.objects.count() == 1
     assert AuditEntry.objects.filter(action="records.carry_over").count() == 1
-    with pytest.raises(Conflict):  # an earlier period cannot follow a later one
+    with pytest.raises(Conflict) as refusal:  # an earlier period cannot follow a later one
         do_carry_over(w.village_a, TODAY - datetime.timedelta(days=1), acting_user=w.clerk)
+    assert refusal.value.code == "carry_over_order"
     assert check_ledger() == []
 
 
@@ -231,8 +232,9 @@ def test_points_whose_validity_has_ended_are_not_carried(policy_world: World) ->
 def test_only_the_credit_centre_of_the_town_carries_over(policy_world: World) -> None:
     w = policy_world
     for user in (w.clerk2, w.committee_a, w.collector_a, w.villager_a):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             do_carry_over(w.village_a, TODAY, acting_user=user)
+        assert refusal.value.code == "forbidden"
     with pytest.raises(DomainError) as info:
         do_carry_over(w.village_a, TODAY + datetime.timedelta(days=1), acting_user=w.clerk)
     assert info.value.code == "period_end_future"

@@ -170,6 +170,7 @@ def test_a_file_without_the_needed_columns_says_which(policy_world: World) -> No
     book.save(buffer)
     with pytest.raises(DomainError) as info:
         do_import_records(buffer.getvalue(), "x.xlsx", acting_user=policy_world.collector_a)
+    assert info.value.code == "header_missing"
     assert "身份证后四位" in str(info.value)
 
 

@@ -85,28 +85,32 @@ def test_the_same_client_id_returns_the_first_record(policy_world: World) -> Non
     again = do_collect(**kwargs)  # type: ignore[arg-type]
     assert first.pk == again.pk
     assert Record.objects.count() == 1
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_collect(**{**kwargs, "resident": w.resident("王建国")})  # type: ignore[arg-type]
+    assert refusal.value.code == "client_id_reused"
 
 
 def test_nobody_reviews_their_own_record(policy_world: World) -> None:
     w = policy_world
     record = collect(w, by="committee_a")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_approve([record.pk], acting_user=w.committee_a)
+    assert refusal.value.code == "review_own_record"
 
 
 def test_a_rejection_needs_a_reason_and_tells_the_villager(policy_world: World) -> None:
     w = policy_world
     record = collect(w)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_reject([record.pk], reason=" ", acting_user=w.committee_a)
+    assert refusal.value.code == "reason_required"
     do_reject([record.pk], reason="照片看不清", acting_user=w.committee_a)
     record.refresh_from_db()
     assert record.status == Status.REJECTED
     assert "照片看不清" in Message.objects.get(kind="record_rejected").text
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_approve([record.pk], acting_user=w.committee_a)
+    assert refusal.value.code == "record_status"
 
 
 def test_an_upheld_objection_cancels_the_line_and_a_dismissed_one_lets_it_stand(
@@ -137,11 +141,13 @@ def test_a_dismissed_objection_cannot_be_raised_again_to_hold_the_line_back(
     do_approve([record.pk], acting_user=w.committee_a)
     do_publish_notice(w.village_a, acting_user=w.committee_a)
     objection = do_object(record, reason="没有看到他打扫", acting_user=w.villager_a)
-    with pytest.raises(Conflict, match="还在处理中"):
+    with pytest.raises(Conflict, match="还在处理中") as refusal:
         do_object(record, reason="再说一次没有看到", acting_user=w.villager_a)
+    assert refusal.value.code == "objection_open"
     do_rule_objection(objection, upheld=False, ruling="有照片为证", acting_user=w.committee_a)
-    with pytest.raises(Conflict, match="有照片为证"):
+    with pytest.raises(Conflict, match="有照片为证") as refusal:
         do_object(record, reason="我还是不同意这条", acting_user=w.villager_a)
+    assert refusal.value.code == "objection_ruled"
     assert Record.objects.get(pk=record.pk).status == Status.IN_NOTICE
     assert take_effect_due(LATER) == 1
 
@@ -155,8 +161,9 @@ def test_objections_close_with_the_notice_period(policy_world: World) -> None:
         ends_at=timezone.now() - datetime.timedelta(minutes=1),
         published_at=timezone.now() - datetime.timedelta(days=7),
     )
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_object(Record.objects.get(pk=record.pk), reason="太晚了也要提", acting_user=w.villager_a)
+    assert refusal.value.code == "notice_ended"
 
 
 def test_a_collector_cannot_object_and_another_villages_villager_cannot_either(
@@ -167,8 +174,9 @@ def test_a_collector_cannot_object_and_another_villages_villager_cannot_either(
     do_approve([record.pk], acting_user=w.committee_a)
     do_publish_notice(w.village_a, acting_user=w.committee_a)
     for user in (w.collector_b, w.clerk2):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             do_object(record, reason="我有异议的理由", acting_user=user)
+        assert refusal.value.code == "forbidden"
 
 
 def second_member(w: World) -> object:
@@ -199,12 +207,16 @@ def test_a_correction_goes_through_the_same_steps_and_undoes_the_points(
         Record.objects.get(pk=record.pk), reason="重复录入", acting_user=w.committee_a
     )
     assert reversal.points == -record.points
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_request_reversal(
             Record.objects.get(pk=record.pk), reason="再来一次", acting_user=w.committee_a
         )
-    with pytest.raises(Forbidden):  # whoever asked for the correction does not approve it
+    assert refusal.value.code == "already_reversing"
+    with pytest.raises(
+        Forbidden
+    ) as refusal:  # whoever asked for the correction does not approve it
         do_approve([reversal.pk], acting_user=w.committee_a)
+    assert refusal.value.code == "review_own_record"
     do_approve([reversal.pk], acting_user=second_member(w))
     do_publish_notice(w.village_a, acting_user=w.committee_a)
     assert standing(zhang).score == 1000 + record.points  # not before its own notice ends
@@ -232,8 +244,9 @@ def test_two_approvals_when_the_policy_asks(policy_world: World) -> None:
     record = collect(w)
     do_approve([record.pk], acting_user=w.committee_a)
     assert Record.objects.get(pk=record.pk).status == Status.COLLECTED
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_approve([record.pk], acting_user=w.committee_a)
+    assert refusal.value.code == "already_approved"
     do_approve([record.pk], acting_user=second_member(w))
     assert Record.objects.get(pk=record.pk).status == Status.APPROVED
 

@@ -165,8 +165,9 @@ class RecordLifecycles(RuleBasedStateMachine):
 
     def _approve(self, ids: list[int], reviewer: Any) -> None:
         if any(self.collector_of[pk] == reviewer.pk for pk in ids):
-            with pytest.raises(Forbidden):
+            with pytest.raises(Forbidden) as refusal:
                 do_approve(ids, acting_user=reviewer)
+            assert refusal.value.code == "review_own_record"
             return
         do_approve(ids, acting_user=reviewer)
         for pk in ids:
@@ -203,10 +204,11 @@ class RecordLifecycles(RuleBasedStateMachine):
         assert reversal.reverses_id == original
         assert reversal.points == -Record.objects.get(pk=original).points
         self._remember(reversal, self.side_of[original])
-        with pytest.raises(Conflict):  # one correction at a time
+        with pytest.raises(Conflict) as refusal:  # one correction at a time
             do_request_reversal(
                 Record.objects.get(pk=original), reason="再更正一次", acting_user=requester
             )
+        assert refusal.value.code == "already_reversing"
         return reversal.pk
 
     def _rule(self, data: Any, *, upheld: bool) -> None:
@@ -337,8 +339,9 @@ class RecordLifecycles(RuleBasedStateMachine):
             assert refused.value.code == "reason_required"
             return
         if any(self.collector_of[pk] == reviewer.pk for pk in ids):
-            with pytest.raises(Forbidden):
+            with pytest.raises(Forbidden) as refusal:
                 do_reject(ids, reason=reason, acting_user=reviewer)
+            assert refusal.value.code == "review_own_record"
             return
         do_reject(ids, reason=reason, acting_user=reviewer)
         for pk in ids:
@@ -363,8 +366,9 @@ class RecordLifecycles(RuleBasedStateMachine):
             record = Record.objects.get(pk=record_id)
             if (record_id, objector.pk) in self.objected:
                 # One objection per villager and line, open or already ruled on.
-                with pytest.raises(Conflict):
+                with pytest.raises(Conflict) as refusal:
                     do_object(record, reason="那天他不在村里", acting_user=objector)
+                assert refusal.value.code == "objection_open"
                 continue
             objection = do_object(record, reason="那天他不在村里", acting_user=objector)
             assert objection.status == ObjectionStatus.OPEN

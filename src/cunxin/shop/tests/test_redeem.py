@@ -152,9 +152,15 @@ def test_bad_quantities_and_foreign_goods_are_refused(policy_world: World) -> No
     grant(zhang, 180)
     other = do_create_shop(w.village_b, name="庄头村信用超市", acting_user=w.clerk)
     foreign = do_create_goods(other, GoodsData(name="酱油", price=5), stock=3, acting_user=w.clerk)
-    for lines in ([(goods(shop, OIL), 0)], [(goods(shop, OIL), -1)], [], [(foreign, 1)]):
-        with pytest.raises(DomainError):
+    for lines, code in (
+        ([(goods(shop, OIL), 0)], "quantity_invalid"),
+        ([(goods(shop, OIL), -1)], "quantity_invalid"),
+        ([], "lines_empty"),
+        ([(foreign, 1)], "goods_unknown"),
+    ):
+        with pytest.raises(DomainError) as refusal:
             do_redeem(shop, card(zhang), lines, client_id=uuid.uuid4(), acting_user=w.keeper_a)
+        assert refusal.value.code == code
     assert not Redemption.objects.exists()
     assert spendable(zhang) == 180
 
@@ -220,7 +226,7 @@ def test_a_keeper_of_another_shop_or_village_is_refused(policy_world: World) -> 
     second = do_create_shop(w.village_a, name="前双村二店", acting_user=w.committee_a)
     do_add_keeper(second, keeper_a2, acting_user=w.committee_a)
     for user in (keeper_b, keeper_a2, w.committee_a, w.villager_a, w.collector_a):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             do_redeem(
                 shop,
                 card(zhang),
@@ -228,9 +234,11 @@ def test_a_keeper_of_another_shop_or_village_is_refused(policy_world: World) -> 
                 client_id=uuid.uuid4(),
                 acting_user=user,
             )
+        assert refusal.value.code == "not_keeper"
     # keeper_b may not be made a keeper of a village-A shop either.
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_add_keeper(shop, keeper_b, acting_user=w.committee_a)
+    assert refusal.value.code == "keeper_role_missing"
     assert spendable(zhang) == 180
 
 
@@ -239,7 +247,7 @@ def test_a_villager_of_another_village_cannot_redeem_here(policy_world: World) -
     shop = shop_a(w)
     zhuang = w.resident("庄德胜")
     grant(zhuang, 100)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_redeem(
             shop,
             card(zhuang),
@@ -247,6 +255,7 @@ def test_a_villager_of_another_village_cannot_redeem_here(policy_world: World) -
             client_id=uuid.uuid4(),
             acting_user=w.keeper_a,
         )
+    assert refusal.value.code == "customer_other_village"
 
 
 def test_a_same_day_cancel_restores_points_and_stock_once(policy_world: World) -> None:
@@ -289,8 +298,9 @@ def test_a_cancel_needs_a_reason_and_the_right_person(policy_world: World) -> No
         do_cancel_redemption(redemption, reason="  ", acting_user=w.keeper_a)
     assert caught.value.code == "reason_required"
     for user in (w.collector_a, w.collector_b, w.clerk2, w.villager_a):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             do_cancel_redemption(redemption, reason="拿错了", acting_user=user)
+        assert refusal.value.code == "forbidden"
     assert Redemption.objects.get().status == RedemptionStatus.DONE
 
 
@@ -305,19 +315,23 @@ def test_stock_out_needs_a_reason_and_never_goes_below_zero(policy_world: World)
 
     w = policy_world
     oil = goods(shop_a(w), OIL)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_move_stock(oil, change=-1, note="", acting_user=w.committee_a)
-    with pytest.raises(Conflict):
+    assert refusal.value.code == "note_required"
+    with pytest.raises(Conflict) as refusal:
         do_move_stock(oil, change=-6, note="过期", acting_user=w.committee_a)
+    assert refusal.value.code == "out_of_stock"
     do_move_stock(oil, change=-5, note="过期", acting_user=w.committee_a)
     do_move_stock(oil, change=20, note="进货", acting_user=w.committee_a)
     oil.refresh_from_db()
     assert oil.stock == 20
     assert list(oil.moves.values_list("change", flat=True)) == [20, -5, 5]
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_move_stock(oil, change=1, acting_user=w.keeper_a)
-    with pytest.raises(Forbidden):
+    assert refusal.value.code == "forbidden"
+    with pytest.raises(Forbidden) as refusal:
         do_move_stock(oil, change=1, acting_user=w.clerk2)
+    assert refusal.value.code == "forbidden"
 
 
 def test_a_same_day_cancel_leaves_its_history_who_when_and_why(policy_world: World) -> None:

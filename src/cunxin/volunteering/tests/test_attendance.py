@@ -153,8 +153,9 @@ def test_a_villager_of_another_village_is_refused(policy_world: World) -> None:
     assert refused.value.code == "other_village"
     assert login(zhuang).post(scan_page(activity)).status_code == 403
     # Their collector cannot check in at village A's activity either.
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_check_in(SignUp.objects.get(), acting_user=w.collector_b)
+    assert refusal.value.code == "forbidden"
 
 
 def test_scanning_outside_the_activity_time_is_refused(policy_world: World) -> None:
@@ -209,12 +210,13 @@ def test_hand_times_must_be_plausible(policy_world: World) -> None:
         do_check_in(zhang, at=activity.starts_at - 3 * HOUR, acting_user=w.collector_a)
     assert before.value.code == "outside_window"
     do_check_in(zhang, acting_user=w.collector_a)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_check_out(
             zhang,
             at=activity.starts_at - HOUR + datetime.timedelta(minutes=1),
             acting_user=w.collector_a,
         )
+    assert refusal.value.code == "check_out_before_check_in"
 
 
 def test_the_organiser_shows_the_code_and_checks_people_in_by_hand(policy_world: World) -> None:

@@ -75,8 +75,9 @@ def test_the_hour_records_go_through_review_like_any_other(policy_world: World) 
     # The organiser is a committee member: they never review what they collected ...
     done = do_complete_activity(activity, acting_user=w.committee_a)
     record = done.records[0]
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_approve([record.pk], acting_user=w.committee_a)
+    assert refusal.value.code == "review_own_record"
     # ... the centre organised this one instead, so the committee reviews.
     other = held(w, title="另一次清理", names=["李秀英"])
     attend(w, other, "李秀英", 60)
@@ -121,6 +122,7 @@ def test_completion_waits_for_everyone_to_check_out(policy_world: World) -> None
     )
     with pytest.raises(Conflict) as open_check_in:
         do_complete_activity(activity, acting_user=w.committee_a)
+    assert open_check_in.value.code == "still_checked_in"
     assert "李秀英" in str(open_check_in.value)
     assert not Record.objects.exists()
 
@@ -133,8 +135,9 @@ def test_an_activity_not_started_cannot_be_completed_and_a_collector_cannot_comp
     with pytest.raises(DomainError) as early:
         do_complete_activity(activity, acting_user=w.committee_a)
     assert early.value.code == "not_started"
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_complete_activity(held(w, title="已结束"), acting_user=w.collector_a)
+    assert refusal.value.code == "forbidden"
 
 
 def test_a_refusal_by_the_records_app_stays_on_the_sign_up_and_a_retry_makes_it_later(
@@ -180,8 +183,9 @@ def test_completed_and_cancelled_activities_take_no_more_changes(policy_world: W
     activity = held(w)
     attend(w, activity, "张三", 60)
     do_complete_activity(activity, acting_user=w.committee_a)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_check_in(SignUp.objects.get(), acting_user=w.collector_a)
+    assert refusal.value.code == "activity_closed"
     page = login(w.committee_a).get(f"/volunteering/activities/{activity.pk}/edit/")
     assert page.status_code == 404
 

@@ -82,8 +82,9 @@ def test_the_villager_signs_up_and_withdraws_on_the_activity_page(policy_world: 
 def test_a_villager_signs_up_only_themselves(policy_world: World) -> None:
     w = policy_world
     activity = published(w)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_sign_up(activity, w.resident("李秀英"), acting_user=w.villager_a)
+    assert refusal.value.code == "forbidden"
 
 
 def test_a_villager_of_another_village_cannot_sign_up_for_a_village_activity(
@@ -99,8 +100,9 @@ def test_a_villager_of_another_village_cannot_sign_up_for_a_village_activity(
     with pytest.raises(Forbidden) as refused:
         do_sign_up(activity, w.resident("庄德胜"), acting_user=zhuang)
     assert refused.value.code == "other_village"
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_sign_up(activity, w.resident("庄德胜"), acting_user=w.collector_b)
+    assert refusal.value.code == "other_village"
 
 
 RIVER_TITLE = "周六河道清理"
@@ -116,11 +118,13 @@ def test_a_town_activity_is_open_to_the_villagers_of_all_its_villages(policy_wor
     assert "街道环境整治" not in login(kong).get("/volunteering/").content.decode()
     do_sign_up(activity, w.resident("庄德胜"), acting_user=zhuang)
     do_sign_up(activity, w.resident("张三"), acting_user=w.villager_a)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_sign_up(activity, w.resident("孔繁荣"), acting_user=kong)
+    assert refusal.value.code == "other_village"
     # The village committee may not run the town's activity.
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_cancel_activity(activity, reason="下雨", acting_user=w.committee_a)
+    assert refusal.value.code == "forbidden"
 
 
 def test_sign_up_closes_at_the_deadline_but_the_organiser_may_still_add_someone(
@@ -132,8 +136,9 @@ def test_sign_up_closes_at_the_deadline_but_the_organiser_may_still_add_someone(
     with pytest.raises(DomainError) as late:
         do_sign_up(activity, w.resident("张三"), acting_user=w.villager_a)
     assert late.value.code == "deadline_passed"
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_sign_up(activity, w.resident("李秀英"), acting_user=w.collector_a)
+    assert refusal.value.code == "deadline_passed"
     added = do_sign_up(activity, w.resident("李秀英"), acting_user=w.committee_a)
     assert added.status == SignUpStatus.SIGNED_UP
 
@@ -143,13 +148,15 @@ def test_nobody_signs_up_for_a_draft_or_a_cancelled_activity(policy_world: World
 
     w = policy_world
     draft = do_create_activity(data(w), acting_user=w.committee_a)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_sign_up(draft, w.resident("张三"), acting_user=w.villager_a)
+    assert refusal.value.code == "not_published"
     assert login(w.villager_a).get(f"/volunteering/activities/{draft.pk}/").status_code == 404
     activity = published(w, title="另一次")
     do_cancel_activity(activity, reason="大雨，改期", acting_user=w.committee_a)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_sign_up(activity, w.resident("张三"), acting_user=w.villager_a)
+    assert refusal.value.code == "activity_closed"
 
 
 def test_the_organiser_assigns_waiting_people_and_moves_people_between_positions(
@@ -171,8 +178,9 @@ def test_the_organiser_assigns_waiting_people_and_moves_people_between_positions
         do_move_sign_up(zhang, river, acting_user=w.committee_a)
     assert full.value.code == "position_full"
     # A collector may sign people up but not assign them.
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_move_sign_up(zhang, river, acting_user=w.collector_a)
+    assert refusal.value.code == "forbidden"
     assert "岗位“后勤保障”" in messages_of(w, "张三")[-1]
 
 
@@ -227,8 +235,9 @@ def test_cancelling_needs_a_reason_and_tells_everyone(policy_world: World) -> No
     w = policy_world
     activity = published(w)
     sign(w, activity, "张三")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refusal:
         do_cancel_activity(activity, reason=" ", acting_user=w.committee_a)
+    assert refusal.value.code == "reason_required"
     do_cancel_activity(activity, reason="暴雨预警，活动取消", acting_user=w.committee_a)
     assert "暴雨预警，活动取消" in messages_of(w, "张三")[-1]
     page = login(w.villager_a).get(f"/volunteering/activities/{activity.pk}/").content.decode()

@@ -47,8 +47,9 @@ def test_the_committee_sets_up_a_common_team_with_members_and_a_leader(policy_wo
 def test_a_team_name_is_unique_in_its_village(policy_world: World) -> None:
     w = policy_world
     do_create_team(w.village_a, name="巾帼服务队", acting_user=w.committee_a)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_create_team(w.village_a, name=" 巾帼服务队 ", acting_user=w.committee_a)
+    assert refusal.value.code == "team_exists"
     # Another village may have its own.
     do_create_team(w.village_b, name="巾帼服务队", acting_user=w.clerk)
 
@@ -60,14 +61,17 @@ def test_only_villagers_of_the_teams_village_may_join(policy_world: World) -> No
         do_add_member(team, w.resident("庄德胜"), acting_user=w.clerk)
     assert refused.value.code == "member_other_village"
     do_add_member(team, w.resident("张小明"), acting_user=w.clerk)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refusal:
         do_add_member(team, w.resident("张小明"), acting_user=w.clerk)
+    assert refusal.value.code == "already_member"
     # The committee of village A manages only village A's teams; a collector none.
     team_b = do_create_team(w.village_b, name="治安联防队", acting_user=w.clerk)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         do_add_member(team_b, w.resident("庄德胜"), acting_user=w.committee_a)
-    with pytest.raises(Forbidden):
+    assert refusal.value.code == "forbidden"
+    with pytest.raises(Forbidden) as refusal:
         do_create_team(w.village_a, name="护河队", acting_user=w.collector_a)
+    assert refusal.value.code == "forbidden"
 
 
 def test_the_leader_is_a_member_and_leaving_the_team_ends_the_leadership(
