@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "cunxin.core",
     "cunxin.regions",
+    "cunxin.units",
     "cunxin.accounts",
     "cunxin.people",
     "cunxin.policy",

@@ -10,7 +10,7 @@ from cunxin.accounts import actions, selectors
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Perm, Role
 from cunxin.core.http import api_check
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.people.models import Resident
 from cunxin.regions.models import Region
 
@@ -62,7 +62,7 @@ def me(request: HttpRequest) -> dict[str, object]:
     return {
         **_user_out(user),
         "resident_id": user.resident_id,
-        "permissions": sorted(p.value for p in Perm if not scope_of(user, p).empty),
+        "permissions": sorted(p.value for p in Perm if may(user, p)),
     }
 
 

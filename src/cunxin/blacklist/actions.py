@@ -27,7 +27,7 @@ from cunxin.blacklist.models import (
 )
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden
-from cunxin.core.scoping import require, scope_of
+from cunxin.core.scoping import may, require
 from cunxin.notifications.actions import Note, notify
 from cunxin.people.models import Resident
 from cunxin.records.evidence import check_photo
@@ -265,9 +265,7 @@ def do_apply_repair(
     """A listed villager applies for credit repair with evidence of good conduct, once the
     policy's minimum period since listing has passed."""
     case = _lock_case(case)
-    if not scope_of(acting_user, Perm.APPLY_REPAIR).covers_resident(
-        case.resident_id, case.village.code
-    ):
+    if not may(acting_user, Perm.APPLY_REPAIR, region=case.village.code, resident=case.resident_id):
         raise Forbidden("forbidden", _("只能为本人申请信用修复。"))
     if case.status == CaseStatus.REPAIR_PENDING:
         raise Conflict("repair_pending", _("您的信用修复申请正在评审中。"))

@@ -15,8 +15,9 @@ from typing import Any
 from cunxin.conftest import World
 from cunxin.fund.actions import do_approve_payment
 from cunxin.fund.tests.helpers import checker, donate
+from cunxin.merchants.actions.merchants import cashiers_of
 from cunxin.merchants.actions.settlement import do_settle_month
-from cunxin.merchants.models import MerchantStaff, Sale, Settlement
+from cunxin.merchants.models import Sale, Settlement
 from cunxin.merchants.tests.helpers import (
     LICENCE_C,
     NOODLES,
@@ -156,8 +157,7 @@ ROUTES = [
         "merchants:staff_remove",
         "post",
         lambda w: (
-            f"{M}/{_pk(w)}/staff/"
-            f"{MerchantStaff.objects.get(merchant_id=_pk(w), user=w.keeper_a).pk}/remove/"
+            f"{M}/{_pk(w)}/staff/{cashiers_of(noodle_shop(w)).get(user=w.keeper_a).pk}/remove/"
         ),
         "clerk",
         OTHERS,

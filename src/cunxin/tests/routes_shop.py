@@ -12,9 +12,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from cunxin.accounts.models import RoleAssignment
 from cunxin.cards.identify import issue_code
 from cunxin.conftest import World
-from cunxin.shop.models import Goods, Redemption, ShopKeeper
+from cunxin.shop.models import Goods, Redemption
+from cunxin.shop.selectors import keepers_of
 from cunxin.shop.tests.helpers import OIL, PNG, RICE, goods, grant, redeemed, shop_a
 from cunxin.tests.access import Route, upload
 
@@ -42,8 +44,8 @@ def _oil(w: World) -> Goods:
     return goods(shop_a(w), OIL)
 
 
-def _keeper(w: World) -> ShopKeeper:
-    return ShopKeeper.objects.get(shop=shop_a(w), user=w.keeper_a)
+def _keeper(w: World) -> RoleAssignment:
+    return keepers_of(shop_a(w)).get(user=w.keeper_a)
 
 
 def _redeemed(w: World) -> Redemption:

@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cunxin.accounts.permissions import Perm
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.notifications.selectors import unread_count
 
-# (url name, label, permission, whether it must reach a region as the view's gate demands)
+# (url name, label, permission, whether it must reach a region or unit as the view's gate demands)
 NAV: list[tuple[str, Any, Perm, bool]] = [
     ("records:village_notice", _("本村公示"), Perm.OBJECT, True),
     ("records:collect", _("采集"), Perm.COLLECT_RECORDS, True),
@@ -51,8 +51,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if getattr(user, "resident_id", None):
         items.append({"url": reverse("people:me"), "label": _("我的")})
     for name, label, perm, regions in NAV:
-        scope = scope_of(user, perm)
-        if scope.everything or scope.region_prefixes or (not regions and not scope.empty):
+        if may(user, perm, beyond_self=regions):
             items.append({"url": reverse(name), "label": label})
     unread = unread_count(user)
     label = _("消息（%d）") % unread if unread else _("消息")

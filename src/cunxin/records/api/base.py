@@ -12,6 +12,7 @@ from ninja import Router, Schema
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.http import api_check
+from cunxin.core.scoping import may
 from cunxin.records import selectors
 from cunxin.records.models import Objection, Record
 
@@ -120,7 +121,7 @@ def _page(records: Any, limit: int, offset: int, *, staff: bool = True) -> dict[
 
 
 def _staff(request: HttpRequest, record: Record) -> bool:
-    return selectors.can(request.user, Perm.VIEW_RECORDS, record.village.code)
+    return may(request.user, Perm.VIEW_RECORDS, record.village.code)
 
 
 # --- reading -----------------------------------------------------------------------------------

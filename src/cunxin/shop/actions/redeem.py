@@ -26,7 +26,7 @@ from cunxin.blacklist.selectors import is_blacklisted
 from cunxin.cards.identify import Customer, consume
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.ledger.actions import (
     LedgerError,
     TransferSpec,
@@ -46,7 +46,6 @@ from cunxin.shop.models import (
     RedemptionLine,
     RedemptionStatus,
     Shop,
-    ShopKeeper,
     StockReason,
 )
 
@@ -58,20 +57,13 @@ REASON_MAX = 200
 
 
 def may_redeem(user: Any, shop: Shop) -> bool:
-    """A keeper of this shop (holding the keeper role in its village), or a platform admin."""
-    scope = scope_of(user, Perm.REDEEM)
-    if scope.everything:
-        return True
-    if not scope.covers_region(shop.village.code):
-        return False
-    return ShopKeeper.objects.filter(shop=shop, user_id=user.pk).exists()
+    """A keeper of this shop (the shop keeper role in its unit), or a platform admin."""
+    return may(user, Perm.REDEEM, shop)
 
 
 def may_cancel(user: Any, shop: Shop) -> bool:
     """A keeper of the shop, or who manages shops in its village."""
-    return may_redeem(user, shop) or scope_of(user, Perm.MANAGE_SHOP).covers_region(
-        shop.village.code
-    )
+    return may_redeem(user, shop) or may(user, Perm.MANAGE_SHOP, shop)
 
 
 def _lock_spendable(resident: Resident) -> int:
