@@ -6,9 +6,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from cunxin.accounts.models import RoleAssignment
-from cunxin.accounts.permissions import ROLE_UNIT_KINDS, Perm, Role
-from cunxin.units.actions import may_manage
+from cunxin.accounts.models import RoleAssignment, User
+from cunxin.accounts.permissions import ROLE_NEEDS, ROLE_UNIT_KINDS, Perm, Role
+from cunxin.accounts.selectors import grantable_roles
+from cunxin.regions.models import Level, Region
+from cunxin.units.actions import may_manage, may_manage_in
 from cunxin.units.models import OWNED_KINDS, Unit
 
 
@@ -41,3 +43,32 @@ def works_in(user: Any, permission: str, region_code: str) -> bool:
     """Whether the permission reaches a unit tied to this region (a keeper, through the
     shop's unit, works in the shop's village)."""
     return Unit.objects.restrict(user, permission).filter(region__code=region_code).exists()
+
+
+def unit_regions(user: Any) -> QuerySet[Region]:
+    """Regions (down to towns) the user may tie a unit to."""
+    rows = Region.objects.restrict(user, Perm.MANAGE_UNITS, ancestors=False).filter(
+        level__lte=Level.TOWN
+    )
+    return Region.objects.filter(pk__in=[r.pk for r in rows if may_manage_in(user, r)]).order_by(
+        "code"
+    )
+
+
+def parent_choices(user: Any, unit: Unit | None = None) -> QuerySet[Unit]:
+    """Active units the user may put a unit under (never the unit itself or its sub-units)."""
+    ids = [u.pk for u in managed_units(user) if u.active]
+    rows = Unit.objects.filter(pk__in=ids).order_by("path")
+    return rows.exclude(path__startswith=unit.path) if unit is not None else rows
+
+
+def member_candidates(user: Any) -> QuerySet[User]:
+    """Active users the acting user manages, who may be given a role in a unit."""
+    return User.objects.restrict(user, Perm.MANAGE_USERS).filter(is_active=True).order_by("name")
+
+
+def member_roles(user: Any, unit: Unit) -> list[Role]:
+    """Roles of the unit's kind the acting user may hand out on the unit's page (a shop's or
+    merchant's people are appointed on its own page)."""
+    grantable = set(grantable_roles(user))
+    return [r for r in roles_for(unit) if r in grantable and r not in ROLE_NEEDS]

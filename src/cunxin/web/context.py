@@ -38,6 +38,7 @@ NAV: list[tuple[str, Any, Perm, bool]] = [
     ("cards:my_code", _("付款码"), Perm.USE_POINTS, False),
     ("cards:cards", _("诚信卡"), Perm.MANAGE_CARDS, True),
     ("workdays:index", _("工作日历"), Perm.VIEW_CALENDAR, True),
+    ("units:index", _("办理单位"), Perm.VIEW_UNITS, True),
     ("accounts:users", _("账号"), Perm.VIEW_USERS, True),
     ("web:audit", _("操作记录"), Perm.VIEW_AUDIT, True),
 ]
