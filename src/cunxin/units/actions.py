@@ -154,7 +154,7 @@ def do_create_unit(
         parent = (
             Unit.objects.select_for_update(of=("self",)).select_related("region").get(pk=parent.pk)
         )
-        if not may_manage(acting_user, parent):
+        if not may_manage_in(acting_user, parent.region):
             raise Forbidden("forbidden", _("您没有权限进行此操作。"))
     region = region if region is not None else (parent.region if parent else None)
     _require_manage(acting_user, region)
@@ -226,7 +226,7 @@ def do_move_unit(unit: Unit, *, parent: Unit | None, acting_user: Any) -> Unit:
             raise DomainError(
                 "move_into_itself", _("不能移到本单位或其下级单位之下。"), field="parent"
             )
-        if not may_manage(acting_user, parent):
+        if not may_manage_in(acting_user, parent.region):
             raise Forbidden("forbidden", _("您没有权限进行此操作。"))
         _check_parent(parent, active=unit.active)
     _check_region(unit.kind, unit.region, parent)
