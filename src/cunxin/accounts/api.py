@@ -22,6 +22,8 @@ class RoleOut(Schema):
     role_label: str
     region_code: str | None
     region_name: str | None
+    unit_id: int | None = None
+    unit_name: str | None = None
 
 
 class UserOut(Schema):
@@ -49,6 +51,8 @@ def _user_out(user: User) -> dict[str, object]:
                 "role_label": str(a.get_role_display()),
                 "region_code": a.region.code if a.region else None,
                 "region_name": a.region.name if a.region else None,
+                "unit_id": a.unit_id,
+                "unit_name": a.unit.name if a.unit else None,
             }
             for a in user.active_assignments()
         ],

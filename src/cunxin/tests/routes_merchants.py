@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from cunxin.conftest import World
@@ -284,3 +285,10 @@ ROUTES = [
         extra_refused=["keeper_a"],
     ),
 ]
+
+# 老王面馆's second cashier (the cashier role in its unit, resting on her keeper role in village
+# A) works its counter as keeper_a does, and is refused wherever keeper_a is.
+ROUTES += [replace(r, right="cashier_a") for r in ROUTES if r.right == "keeper_a"]
+for _route in ROUTES:
+    if "keeper_a" in _route.extra_refused:
+        _route.extra_refused = [*_route.extra_refused, "cashier_a"]

@@ -478,3 +478,10 @@ def _unkept(w: World) -> int:
 
     do_remove_keeper(_keeper(w), acting_user=w.committee_a)
     return int(w.keeper_a.pk)
+
+
+# A merchant's cashier is a keeper of village A too, but keeps no shop: wherever the shop's
+# keeper works or is refused, the cashier is refused.
+for _route in ROUTES:
+    if _route.right == "keeper_a" or "keeper_a" in _route.extra_refused + _route.others:
+        _route.extra_refused = [*_route.extra_refused, "cashier_a"]

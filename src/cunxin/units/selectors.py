@@ -70,5 +70,5 @@ def member_candidates(user: Any) -> QuerySet[User]:
 def member_roles(user: Any, unit: Unit) -> list[Role]:
     """Roles of the unit's kind the acting user may hand out on the unit's page (a shop's or
     merchant's people are appointed on its own page)."""
-    grantable = set(grantable_roles(user))
+    grantable = set(grantable_roles(user, in_units=True))
     return [r for r in roles_for(unit) if r in grantable and r not in ROLE_NEEDS]
