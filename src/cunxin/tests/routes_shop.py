@@ -279,10 +279,10 @@ ROUTES = [
         lambda w: f"{API}/shops",
         "committee_a",
         OTHERS,
-        data=lambda w: {"village_code": w.village_a.code, "name": SHOP},
+        data=lambda w: {"village_code": w.village_a.code, "name": "便民信用超市"},
         json=True,
         ok=(201,),
-        secret=SHOP,
+        secret="便民信用超市",
         extra_refused=NOT_MANAGER,
     ),
     Route(

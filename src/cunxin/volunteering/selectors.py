@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cunxin.accounts.permissions import Perm
-from cunxin.core.scoping import may, scope_of
+from cunxin.core.scoping import may
 from cunxin.people.models import Resident, ResidentStatus
 from cunxin.people.selectors import search
 from cunxin.policy.models import CreditPolicy
@@ -52,10 +52,10 @@ def covers(user: Any, permission: str, region: Region) -> bool:
 def overlaps(user: Any, permission: str, region: Region) -> bool:
     """Whether the permission reaches the region or some village inside it (a collector of a
     village checks in its villagers at the town's activity)."""
-    scope = scope_of(user, permission)
-    return scope.everything or any(
-        p.startswith(region.prefix) or region.code.startswith(p) for p in scope.region_prefixes
-    )
+    if may(user, permission, region.code):
+        return True
+    inside = Region.objects.restrict(user, permission, ancestors=False)
+    return inside.filter(code__startswith=region.prefix).exists()
 
 
 def is_staff(user: Any) -> bool:
