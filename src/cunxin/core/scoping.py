@@ -8,7 +8,8 @@ centre or hall, a shop, a merchant). For each permission a user's roles give one
 town's 9, a village's 12), a set of unit paths (a unit and its descendants, or the unit alone),
 and/or a set of residents (a villager sees only their own data). The permissions table says how
 far each role's permission reaches; the axes never cross: a role held in a region reaches no
-unit, a role held in a unit reaches no region.
+unit, a role held in a unit reaches no region. The platform admin holds its role in neither,
+which reaches everything; a role held in an inactive unit reaches nothing.
 
 **Cheap ancestry on both axes.** Division codes make ancestry free: the town of village
 ``370811009201`` is ``370811009000``. A unit carries a materialised ``path`` (its ancestors'
