@@ -25,6 +25,7 @@ from cunxin.policy.api import router as policy_router
 from cunxin.records.api import router as records_router
 from cunxin.regions.api import router as regions_router
 from cunxin.shop.api import router as shop_router
+from cunxin.units.api import router as units_router
 from cunxin.volunteering.api import router as volunteering_router
 from cunxin.workdays.api import router as workdays_router
 
@@ -63,3 +64,4 @@ api.add_router("/coupons/", coupons_router)
 api.add_router("/fund/", fund_router)
 api.add_router("/merchants/", merchants_router)
 api.add_router("/workdays/", workdays_router)
+api.add_router("/units/", units_router)

@@ -3,6 +3,12 @@
 Two towns; town 1 has villages A (前双村) and B (庄头村), town 2 has village C. Personas:
 admin (platform), clerk (credit centre of town 1), clerk2 (town 2), committee_a, collector_a,
 collector_b, keeper_a, villager_a (a resident of A with a login), and anonymous visitors.
+
+Units (the second axis of scope): village A's shop 前双村信用超市, kept by keeper_a (the shop
+keeper role in its unit); the merchant 老王面馆 serving town 1, applied for by keeper_a (its
+cashier) and approved by the clerk, where cashier_a (a keeper of village A) sells too; the
+county's departments 住建局 (with its sub-unit 开发办) and 综合行政执法局, whose handlers are
+handler_a and handler_b.
 """
 
 from __future__ import annotations
@@ -24,19 +30,35 @@ from cunxin.accounts.actions import do_create_platform_admin, do_create_user
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Role
 from cunxin.ledger.fixtures import explain_fixture_grants
+from cunxin.merchants.actions.merchants import (
+    do_add_staff,
+    do_apply_merchant,
+    do_approve_merchant,
+    do_set_discounts,
+)
 from cunxin.people.actions import do_import_roster
 from cunxin.people.models import Resident
 from cunxin.people.spreadsheets import write_csv
 from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
 from cunxin.regions.actions import do_create_region
 from cunxin.regions.models import Level, Region
+from cunxin.shop.actions.catalogue import do_add_keeper, do_create_shop
 from cunxin.tests.postgres_proof import on_postgres, register
+from cunxin.units.actions import do_create_unit
+from cunxin.units.models import Unit, UnitKind
 from cunxin.web.tests.browser import (  # noqa: F401  (one Chromium for every app's tests)
     browser,
     csp_violations_fail_the_test,
 )
 
 PASSWORD = "test-pass-2026"
+SHOP = "前双村信用超市"
+NOODLES = "老王面馆"
+NOODLES_LICENCE = "91110000802100433B"  # a real code with a correct check character
+NOODLES_DISCOUNTS = {"AAA": 10, "AA": 5, "A": 0}
+HOUSING = "住建局"
+HOUSING_OFFICE = "开发办"
+ENFORCEMENT = "综合行政执法局"
 # The personas' display names: names a person could have (the rule of residents' names holds
 # for logins too), none of them a resident's, so a page that leaks one is caught.
 PERSONA_NAMES = {
@@ -162,9 +184,10 @@ def build_world() -> World:
         key: str,
         phone: str,
         role: Role,
-        region: Region,
+        region: Region | None,
         acting: User,
         resident: Resident | None = None,
+        unit: Unit | None = None,
     ) -> None:
         created = do_create_user(
             phone=phone,
@@ -172,6 +195,7 @@ def build_world() -> World:
             password=PASSWORD,
             role=role,
             region=region,
+            unit=unit,
             resident=resident,
             acting_user=acting,
         )
@@ -194,10 +218,60 @@ def build_world() -> World:
         clerk,
         resident=Resident.objects.get(name="张三"),
     )
+    _build_units(world, county)
     User.objects.update(must_change_password=False)
     for u in world.users.values():
         u.refresh_from_db()
     return world
+
+
+def _build_units(world: World, county: Region) -> None:
+    """The shop, the merchant and two county departments, with their people (module doc)."""
+    users = world.users
+    shop = do_create_shop(
+        world.village_a, name=SHOP, address="村委会东侧", acting_user=users["committee_a"]
+    )
+    do_add_keeper(shop, users["keeper_a"], acting_user=users["committee_a"])
+    merchant = do_apply_merchant(
+        world.town,
+        name=NOODLES,
+        address="前双村村口",
+        licence_no=NOODLES_LICENCE,
+        phone="05371234567",
+        acting_user=users["keeper_a"],
+    )
+    merchant = do_approve_merchant(merchant, acting_user=users["clerk"])
+    do_set_discounts(merchant, NOODLES_DISCOUNTS, acting_user=users["keeper_a"])
+    users["cashier_a"] = do_create_user(
+        phone="13800000013",
+        name="cashier_a",
+        password=PASSWORD,
+        role=Role.KEEPER,
+        region=world.village_a,
+        acting_user=users["clerk"],
+    )
+    do_add_staff(merchant, users["cashier_a"], acting_user=users["clerk"])
+    admin = users["admin"]
+    housing = do_create_unit(
+        name=HOUSING, kind=UnitKind.DEPARTMENT, region=county, acting_user=admin
+    )
+    do_create_unit(name=HOUSING_OFFICE, kind=UnitKind.DEPARTMENT, parent=housing, acting_user=admin)
+    enforcement = do_create_unit(
+        name=ENFORCEMENT, kind=UnitKind.DEPARTMENT, region=county, acting_user=admin
+    )
+    for key, phone, unit in (
+        ("handler_a", "13800000011", housing),
+        ("handler_b", "13800000012", enforcement),
+    ):
+        users[key] = do_create_user(
+            phone=phone,
+            name=key,
+            password=PASSWORD,
+            role=Role.HANDLER,
+            region=None,
+            unit=unit,
+            acting_user=admin,
+        )
 
 
 @pytest.fixture

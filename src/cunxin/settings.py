@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "cunxin.core",
     "cunxin.regions",
+    "cunxin.units",
     "cunxin.accounts",
     "cunxin.people",
     "cunxin.policy",

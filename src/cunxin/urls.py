@@ -22,6 +22,7 @@ urlpatterns = [
     path("fund/", include("cunxin.fund.urls")),
     path("merchants/", include("cunxin.merchants.urls")),
     path("workdays/", include("cunxin.workdays.urls")),
+    path("units/", include("cunxin.units.urls")),
     path("public/", include("cunxin.public.urls")),
     path("messages/", include("cunxin.notifications.urls")),
     path("api/", api.urls),

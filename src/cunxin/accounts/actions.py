@@ -17,10 +17,17 @@ from django.utils.translation import gettext_lazy as _
 
 from cunxin.accounts import devices, limiter
 from cunxin.accounts.models import LoginAttempt, RoleAssignment, User
-from cunxin.accounts.permissions import GRANTABLE, ROLE_LEVELS, Perm, Role
+from cunxin.accounts.permissions import (
+    GRANTABLE,
+    ROLE_LEVELS,
+    ROLE_NEEDS,
+    ROLE_UNIT_KINDS,
+    Perm,
+    Role,
+)
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden
-from cunxin.core.scoping import require, scope_of
+from cunxin.core.scoping import require
 from cunxin.people.names import check_name
 
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
@@ -118,18 +125,36 @@ def purge_login_attempts(older_than: datetime.timedelta = datetime.timedelta(day
 # --- who may manage whom -----------------------------------------------------------------------
 
 
-def _check_grant(acting_user: Any, role: Role, region: Any) -> None:
-    """The acting user may hand out this role in this region."""
-    code = region.code if region is not None else None
-    if code is None:
-        if not scope_of(acting_user, Perm.MANAGE_USERS).everything:
-            raise Forbidden("forbidden", _("您没有权限进行此操作。"))
+def _place_code(region: Any, unit: Any) -> str | None:
+    """The region code of where a role is held (a unit's own region), if any."""
+    if region is not None:
+        return str(region.code)
+    if unit is not None and unit.region is not None:
+        return str(unit.region.code)
+    return None
+
+
+def _held_over(assignment: RoleAssignment, code: str | None, unit: Any) -> bool:
+    """Whether the acting user's role is held over the place (the admin's over everything)."""
+    held_in = assignment.unit
+    if assignment.region is not None:
+        return code is not None and code.startswith(assignment.region.prefix)
+    if held_in is None:
+        return True
+    return unit is not None and str(unit.path).startswith(held_in.path)
+
+
+def _check_authority(acting_user: Any, role: Role, region: Any, unit: Any = None) -> None:
+    """The acting user may hand out (or take back) this role here: they manage users over the
+    region, or over the unit or its region, and their roles there may grant it."""
+    code = _place_code(region, unit)
+    if region is None and unit is None:
+        require(acting_user, Perm.MANAGE_USERS, everywhere=True)
     else:
-        require(acting_user, Perm.MANAGE_USERS, code)
+        require(acting_user, Perm.MANAGE_USERS, region=code, unit=unit)
     grantable: set[Role] = set()
     for assignment in acting_user.active_assignments():
-        held = assignment.region
-        if held is None or (code is not None and code.startswith(held.prefix)):
+        if _held_over(assignment, code, unit):
             grantable |= GRANTABLE.get(Role(assignment.role), frozenset())
     if acting_user.is_superuser:
         grantable = set(Role)
@@ -139,9 +164,50 @@ def _check_grant(acting_user: Any, role: Role, region: Any) -> None:
             _("您不能授予“%(role)s”角色。"),
             params={"role": role.label},
         )
+
+
+def _check_place(role: Role, region: Any, unit: Any) -> None:
+    """A region role is held at its level of region, a unit role in an active unit of its kind."""
+    if region is not None and unit is not None:
+        raise DomainError("region_or_unit", _("角色只能授予在一个区划或一个单位中。"))
+    kinds = ROLE_UNIT_KINDS.get(role)
+    if kinds is not None:
+        if unit is None:
+            raise DomainError("role_needs_unit", _("该角色须授予在一个单位中。"), field="unit")
+        if unit.kind not in kinds:
+            raise DomainError("role_unit_kind", _("该角色不能在这类单位中授予。"), field="unit")
+        if not unit.active:
+            raise DomainError("unit_inactive", _("该单位已停用。"), field="unit")
+        return
+    if unit is not None:
+        raise DomainError("role_needs_region", _("该角色须授予在一个区划中。"), field="region")
     levels = ROLE_LEVELS[role]
     if levels is not None and (region is None or region.level not in levels):
         raise DomainError("role_level", _("该角色不能在这一级区划上授予。"), field="region")
+
+
+def _check_grant(acting_user: Any, role: Role, region: Any, unit: Any = None) -> None:
+    """The acting user may hand out this role in this region or unit, and it may be held there."""
+    _check_authority(acting_user, role, region, unit)
+    _check_place(role, region, unit)
+
+
+def _check_needs(user: User, role: Role, unit: Any) -> None:
+    """A unit role that rests on a region role (ROLE_NEEDS) finds it in the unit's area."""
+    base = ROLE_NEEDS.get(role)
+    if base is None:
+        return
+    area = unit.region.prefix if unit.region is not None else ""
+    held = RoleAssignment.objects.filter(
+        user=user, role=base, active=True, region__code__startswith=area
+    )
+    if not area or not held.exists():
+        raise DomainError(
+            "role_needs_base",
+            _("此账号在该单位所在区域没有“%(role)s”角色，请先授予。"),
+            field="user",
+            params={"role": base.label},
+        )
 
 
 def check_can_manage(acting_user: Any, target: User) -> None:
@@ -152,17 +218,23 @@ def check_can_manage(acting_user: Any, target: User) -> None:
     if not assignments:
         require(acting_user, Perm.MANAGE_USERS, target.home_region_code or None)
     for assignment in assignments:
-        _check_grant(acting_user, Role(assignment.role), assignment.region)
+        _check_authority(acting_user, Role(assignment.role), assignment.region, assignment.unit)
 
 
 def _user_snapshot(user: User) -> dict[str, Any]:
     data = audit.snapshot(
         user, ["phone", "name", "resident", "is_active", "must_change_password", "home_region_code"]
     )
-    data["roles"] = sorted(
-        f"{a.role}@{a.region.code if a.region else '*'}" for a in user.active_assignments()
-    )
+    data["roles"] = sorted(f"{a.role}@{_where(a)}" for a in user.active_assignments())
     return data
+
+
+def _where(assignment: RoleAssignment) -> str:
+    if assignment.region is not None:
+        return str(assignment.region.code)
+    if assignment.unit_id is not None:
+        return f"unit:{assignment.unit_id}"
+    return "*"
 
 
 # --- actions -----------------------------------------------------------------------------------
@@ -176,13 +248,23 @@ def do_create_user(
     password: str,
     role: Role,
     region: Any,
+    unit: Any = None,
     resident: Any = None,
     acting_user: Any,
     reason: str = "",
 ) -> User:
-    """Create a login holding one role in one region; the first login must change the password."""
+    """Create a login holding one role in one region or unit; the first login must change the
+    password."""
     role = Role(role)
-    _check_grant(acting_user, role, region)
+    _check_grant(acting_user, role, region, unit)
+    if ROLE_NEEDS.get(role) is not None:
+        # A shop keeper or cashier is first a keeper of the village (granted below).
+        raise DomainError(
+            "role_needs_base",
+            _("此账号在该单位所在区域没有“%(role)s”角色，请先授予。"),
+            field="role",
+            params={"role": ROLE_NEEDS[role].label},
+        )
     phone = check_mobile(phone)
     # The same rule as a resident's name: a login's name is shown on pages, notices and receipts.
     name = check_name(name)
@@ -204,13 +286,13 @@ def do_create_user(
         name=name,
         resident=resident,
         must_change_password=True,
-        home_region_code=region.code if region is not None else "",
+        home_region_code=_place_code(region, unit) or "",
     )
     _check_password(password, user)
     user.set_password(password)
     user.save()
     RoleAssignment.objects.create(
-        user=user, role=role, region=region, created_by=_actor(acting_user)
+        user=user, role=role, region=region, unit=unit, created_by=_actor(acting_user)
     )
     user.forget_scopes()
     audit.record(
@@ -230,25 +312,27 @@ def _actor(acting_user: Any) -> User | None:
 
 @transaction.atomic
 def do_grant_role(
-    user: User, *, role: Role, region: Any, acting_user: Any, reason: str = ""
+    user: User,
+    *,
+    role: Role,
+    region: Any,
+    unit: Any = None,
+    acting_user: Any,
+    reason: str = "",
 ) -> RoleAssignment:
-    """Give an existing user one more role in a region."""
+    """Give an existing user one more role in a region or a unit."""
     role = Role(role)
-    _check_grant(acting_user, role, region)
+    _check_grant(acting_user, role, region, unit)
     if role == Role.VILLAGER and (user.resident is None or user.resident.village_id != region.pk):
         raise DomainError("villager_needs_resident", _("村民账号必须对应该村的一位村民。"))
     before = _user_snapshot(user)
-    if RoleAssignment.objects.filter(user=user, role=role, region=region, active=True).exists():
-        raise Conflict("role_held", _("该用户已拥有这个角色。"))
-    assignment = RoleAssignment.objects.create(
-        user=user, role=role, region=region, created_by=_actor(acting_user)
-    )
-    user.forget_scopes()
+    assignment = _assign(user, role, region=region, unit=unit, acting_user=acting_user)
     audit.record(
         acting_user,
         "accounts.grant_role",
         user,
-        region_code=region.code if region is not None else "",
+        region_code=_place_code(region, unit) or "",
+        unit=unit,
         before=before,
         after=_user_snapshot(user),
         reason=reason,
@@ -256,19 +340,74 @@ def do_grant_role(
     return assignment
 
 
+def _assign(user: User, role: Role, *, region: Any, unit: Any, acting_user: Any) -> RoleAssignment:
+    if unit is not None:
+        _check_needs(user, role, unit)
+    held = RoleAssignment.objects.filter(
+        user=user, role=role, region=region, unit=unit, active=True
+    )
+    if held.exists():
+        raise Conflict("role_held", _("该用户已拥有这个角色。"))
+    assignment = RoleAssignment.objects.create(
+        user=user, role=role, region=region, unit=unit, created_by=_actor(acting_user)
+    )
+    user.forget_scopes()
+    return assignment
+
+
+def assign_in_unit(user: User, role: Role, unit: Any, *, acting_user: Any) -> RoleAssignment:
+    """Give a user a role in a shop's or merchant's unit, for the action that owns the unit's
+    membership (it has checked its own permission and audits the change in its transaction)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("assign_in_unit must run inside the owning action's transaction")
+    role = Role(role)
+    _check_place(role, None, unit)
+    return _assign(user, role, region=None, unit=unit, acting_user=acting_user)
+
+
+def end_assignment(assignment: RoleAssignment) -> bool:
+    """End a role (the row stays, inactive); False when it had already ended."""
+    ended = RoleAssignment.objects.filter(pk=assignment.pk, active=True).update(active=False)
+    assignment.active = False
+    assignment.user.forget_scopes()
+    return bool(ended)
+
+
+def _carried(user: User, role: Role) -> list[int]:
+    """The user's unit roles that rested on a region role now ended (ROLE_NEEDS)."""
+    dependants = [r for r, base in ROLE_NEEDS.items() if base == role]
+    if not dependants:
+        return []
+    ended = []
+    for held in RoleAssignment.objects.filter(
+        user=user, role__in=dependants, active=True, unit__isnull=False
+    ).select_related("unit__region"):
+        unit = held.unit
+        area = unit.region.prefix if unit is not None and unit.region is not None else ""
+        still = RoleAssignment.objects.filter(
+            user=user, role=role, active=True, region__code__startswith=area
+        )
+        if not area or not still.exists():
+            ended.append(held.pk)
+    return ended
+
+
 @transaction.atomic
 def do_revoke_role(assignment: RoleAssignment, *, acting_user: Any, reason: str = "") -> None:
-    """End a role; the row stays, inactive, as history."""
-    _check_grant(acting_user, Role(assignment.role), assignment.region)
+    """End a role; the row stays, inactive, as history. Ending a keeper's village role ends
+    the shop and merchant roles that rested on it."""
+    _check_authority(acting_user, Role(assignment.role), assignment.region, assignment.unit)
     user = assignment.user
     before = _user_snapshot(user)
     RoleAssignment.objects.filter(pk=assignment.pk).update(active=False)
+    RoleAssignment.objects.filter(pk__in=_carried(user, Role(assignment.role))).update(active=False)
     user.forget_scopes()
     audit.record(
         acting_user,
         "accounts.revoke_role",
         user,
-        region_code=assignment.region.code if assignment.region else "",
+        region_code=_place_code(assignment.region, assignment.unit) or "",
+        unit=assignment.unit,
         before=before,
         after=_user_snapshot(user),
         reason=reason,

@@ -12,7 +12,7 @@ from cunxin.accounts.permissions import Perm, Role
 from cunxin.core.fields import Code, Id, Line, Name, Search, Secret
 from cunxin.core.http import api_check
 from cunxin.core.paging import Page, PageIn, paginate
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.people.models import Resident
 from cunxin.regions.models import Region
 
@@ -24,6 +24,8 @@ class RoleOut(Schema):
     role_label: str
     region_code: str | None
     region_name: str | None
+    unit_id: int | None = None
+    unit_name: str | None = None
 
 
 class UserOut(Schema):
@@ -51,6 +53,8 @@ def _user_out(user: User) -> dict[str, object]:
                 "role_label": str(a.get_role_display()),
                 "region_code": a.region.code if a.region else None,
                 "region_name": a.region.name if a.region else None,
+                "unit_id": a.unit_id,
+                "unit_name": a.unit.name if a.unit else None,
             }
             for a in user.active_assignments()
         ],
@@ -64,7 +68,7 @@ def me(request: HttpRequest) -> dict[str, object]:
     return {
         **_user_out(user),
         "resident_id": user.resident_id,
-        "permissions": sorted(p.value for p in Perm if not scope_of(user, p).empty),
+        "permissions": sorted(p.value for p in Perm if may(user, p)),
     }
 
 

@@ -1,4 +1,5 @@
-"""Users (who log in by phone number), the roles they hold in regions, and login attempts."""
+"""Users (who log in by phone number), the roles they hold in regions or units, and login
+attempts."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cunxin.accounts.permissions import ROLE_PERMISSIONS, Perm, Reach, Role
-from cunxin.core.scoping import NOTHING, Scope, ScopedQuerySet
+from cunxin.accounts.permissions import (
+    ROLE_LEVELS,
+    ROLE_PERMISSIONS,
+    ROLE_UNIT_KINDS,
+    Perm,
+    Reach,
+    Role,
+)
+from cunxin.core.scoping import EVERYTHING, NOTHING, Scope, ScopedQuerySet
 from cunxin.people.names import check_name
 
 
@@ -91,7 +99,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         """The user's current roles, loaded once per request."""
         cached: list[RoleAssignment] | None = self.__dict__.get("_assignments")
         if cached is None:
-            cached = list(self.assignments.filter(active=True).select_related("region"))
+            cached = list(self.assignments.filter(active=True).select_related("region", "unit"))
             self.__dict__["_assignments"] = cached
         return cached
 
@@ -104,25 +112,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         if permission in cache:
             return cache[permission]
         perm = Perm(permission)
-        scope = Scope(everything=True) if self.is_superuser else NOTHING
+        scope = EVERYTHING if self.is_superuser else NOTHING
         for assignment in self.active_assignments():
             if scope.everything:
                 break
             reach = ROLE_PERMISSIONS[Role(assignment.role)].get(perm)
-            if reach is None:
-                continue
-            if assignment.region is None:
-                scope = Scope(everything=True)
-            elif reach is Reach.REGION:
-                scope = scope.union(Scope(region_prefixes=frozenset({assignment.region.prefix})))
-            elif self.resident_id is not None:
-                scope = scope.union(Scope(resident_ids=frozenset({self.resident_id})))
+            if reach is not None:
+                scope = scope.union(assignment.reach(reach, self.resident_id))
         cache[permission] = scope
         return scope
-
-    def has_perm_in(self, permission: str, region_code: str) -> bool:
-        """Whether the permission reaches the region with this 12-digit code."""
-        return self.scope_for(permission).covers_region(region_code)
 
     def forget_scopes(self) -> None:
         """Drop the per-request caches (after the user's roles changed)."""
@@ -130,8 +128,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.__dict__.pop("_scopes", None)
 
 
+REGION_ROLES = [r.value for r in ROLE_LEVELS]
+UNIT_ROLES = [r.value for r in ROLE_UNIT_KINDS]
+
+
 class RoleAssignment(models.Model):
-    """A role held within a region; only a platform admin may hold one with no region."""
+    """A role held in exactly one region or one unit; only a platform admin may hold one in
+    neither, which reaches everything."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments")
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
@@ -143,6 +146,14 @@ class RoleAssignment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
     active = models.BooleanField(_("有效"), default=True)
     created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -151,6 +162,7 @@ class RoleAssignment(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region__code"
+    scope_unit_field = "unit__path"
 
     class Meta:
         verbose_name = _("角色授予")
@@ -158,19 +170,54 @@ class RoleAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "role", "region"],
-                condition=Q(active=True),
+                condition=Q(active=True, unit__isnull=True),
                 name="assignment_unique_active",
             ),
+            models.UniqueConstraint(
+                fields=["user", "role", "unit"],
+                condition=Q(active=True, unit__isnull=False),
+                name="assignment_unique_active_in_unit",
+            ),
+            # Exactly one of region and unit; neither only for the platform admin (everything).
             models.CheckConstraint(
-                condition=Q(region__isnull=False) | Q(role=Role.ADMIN),
-                name="assignment_region_unless_admin",
+                condition=Q(region__isnull=False, unit__isnull=True)
+                | Q(region__isnull=True, unit__isnull=False)
+                | Q(role=Role.ADMIN, region__isnull=True, unit__isnull=True),
+                name="assignment_region_or_unit",
+            ),
+            # Each role on its own axis: region roles never in a unit, unit roles only in one.
+            models.CheckConstraint(
+                condition=Q(role__in=REGION_ROLES, unit__isnull=True)
+                | Q(role__in=UNIT_ROLES, unit__isnull=False),
+                name="assignment_role_axis",
             ),
             models.CheckConstraint(condition=Q(role__in=Role.values), name="assignment_role_known"),
         ]
 
     def __str__(self) -> str:
-        where = self.region.name if self.region else _("全部")
+        where = self.unit or self.region or _("全部")
         return f"{self.get_role_display()} @ {where}"
+
+    @property
+    def place_name(self) -> str:
+        """Where the role is held, for lists."""
+        return str(self.unit or self.region or _("全部"))
+
+    def reach(self, reach: Reach, resident_id: int | None) -> Scope:
+        """What one permission of this role reaches from where it is held (``Reach``)."""
+        if self.region is None and self.unit is None:
+            return EVERYTHING
+        if reach is Reach.SELF:
+            return Scope(resident_ids=frozenset({resident_id})) if resident_id else NOTHING
+        if reach is Reach.REGION and self.region is not None:
+            return Scope(region_prefixes=frozenset({self.region.prefix}))
+        # A role held in an inactive unit reaches nothing (its ancestors are inactive too).
+        if self.unit is not None and self.unit.active:
+            if reach is Reach.UNIT:
+                return Scope(unit_paths=frozenset({self.unit.path}))
+            if reach is Reach.UNIT_ONLY:
+                return Scope(unit_exact=frozenset({self.unit.path}))
+        return NOTHING
 
 
 class LoginAttempt(models.Model):

@@ -7,18 +7,20 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from cunxin.accounts.models import RoleAssignment, User
-from cunxin.accounts.permissions import GRANTABLE, Perm, Role
+from cunxin.accounts.permissions import GRANTABLE, ROLE_LEVELS, ROLE_UNIT_KINDS, Perm, Role
 from cunxin.regions.models import Level, Region
 
 
-def grantable_roles(user: Any) -> list[Role]:
-    """The roles the user may hand out somewhere, in the order of the Role enum."""
+def grantable_roles(user: Any, *, in_units: bool = False) -> list[Role]:
+    """The roles held in regions (or, ``in_units``, in units) that the user may hand out
+    somewhere, in the order of the Role enum."""
+    axis = ROLE_UNIT_KINDS if in_units else ROLE_LEVELS
     if getattr(user, "is_superuser", False):
-        return list(Role)
+        return [r for r in Role if r in axis]
     roles: set[Role] = set()
     for assignment in user.active_assignments():
         roles |= GRANTABLE.get(Role(assignment.role), frozenset())
-    return [r for r in Role if r in roles]
+    return [r for r in Role if r in roles and r in axis]
 
 
 def manageable_regions(user: Any) -> QuerySet[Region]:
@@ -35,7 +37,7 @@ def users_for(user: Any, query: str = "") -> QuerySet[User]:
     users = User.objects.restrict(user, Perm.VIEW_USERS).prefetch_related(
         Prefetch(
             "assignments",
-            queryset=RoleAssignment.objects.filter(active=True).select_related("region"),
+            queryset=RoleAssignment.objects.filter(active=True).select_related("region", "unit"),
             to_attr="current_roles",
         )
     )

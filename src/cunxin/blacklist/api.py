@@ -30,7 +30,7 @@ from cunxin.core.errors import Forbidden
 from cunxin.core.fields import Code, Day, Hours, Id, Line, LongNote, Note
 from cunxin.core.http import api_check
 from cunxin.core.paging import Page, PageIn, paginate
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.people.models import Resident
 from cunxin.records.actions.carryover import CarryOverPlan, do_carry_over, plan_carry_over
 from cunxin.records.models import CarryOverRun
@@ -278,10 +278,7 @@ def list_cases(
 
 def _either(request: HttpRequest) -> None:
     """The committee's gate or the villager's own (a villager reads only their own case)."""
-    if (
-        scope_of(request.user, Perm.MANAGE_BLACKLIST).empty
-        and scope_of(request.user, Perm.APPLY_REPAIR).empty
-    ):
+    if not may(request.user, Perm.MANAGE_BLACKLIST) and not may(request.user, Perm.APPLY_REPAIR):
         raise Forbidden("forbidden", _("您没有权限进行此操作。"))
 
 
@@ -378,7 +375,7 @@ def rule_repair(
 def _carry_village(request: HttpRequest, code: str) -> Region:
     api_check(request, Perm.CARRY_OVER)
     village = Region.objects.filter(code=code, level=Level.VILLAGE).first()
-    if village is None or not scope_of(request.user, Perm.CARRY_OVER).covers_region(code):
+    if village is None or not may(request.user, Perm.CARRY_OVER, code):
         raise Http404
     return village
 

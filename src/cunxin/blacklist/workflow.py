@@ -13,14 +13,14 @@ from cunxin.accounts.permissions import Perm
 from cunxin.blacklist.models import ACTIVE, BlacklistCase, CaseEvent, RepairApplication
 from cunxin.blacklist.models import CaseStatus as S
 from cunxin.core.errors import Conflict, DomainError, Forbidden
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.core.workflow import NEW, Reason, Workflow
 from cunxin.core.workflow import Transition as T
 
 
 def the_villager(user: Any, case: BlacklistCase) -> bool:
     """Only the listed villager applies for repair, for themselves."""
-    if not scope_of(user, Perm.APPLY_REPAIR).covers_resident(case.resident_id, case.village.code):
+    if not may(user, Perm.APPLY_REPAIR, region=case.village.code, resident=case.resident_id):
         raise Forbidden("forbidden", _("只能为本人申请信用修复。"))
     return True
 

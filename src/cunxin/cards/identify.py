@@ -34,9 +34,10 @@ from cunxin.cards import pins
 from cunxin.cards.models import Card, CardStatus, UsedCode
 from cunxin.cards.numbers import clean_number, number_hash
 from cunxin.core.errors import Conflict, DomainError, Forbidden
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.people.models import Resident, ResidentStatus
 from cunxin.regions.models import Region
+from cunxin.units.selectors import works_in
 
 SALT = "cunxin.cards.pay-code"
 CODE_VALID = datetime.timedelta(seconds=90)
@@ -120,7 +121,7 @@ def _reachable(resident: Resident, acting_user: Any, serves: Region | None) -> N
     inside = (
         code.startswith(serves.prefix)
         if serves is not None
-        else scope_of(acting_user, Perm.REDEEM).covers_region(code)
+        else may(acting_user, Perm.REDEEM, code) or works_in(acting_user, Perm.REDEEM, code)
     )
     if not inside:
         raise Forbidden("customer_elsewhere", _("这位村民不属于您服务的村，不能在此使用积分。"))

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import models, transaction
 
 from cunxin.core.models import AuditEntry
+from cunxin.core.scoping import HasPath, unit_path_of
 
 
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -50,6 +51,7 @@ def record(
     obj: models.Model | None,
     *,
     region_code: str = "",
+    unit: HasPath | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
@@ -57,7 +59,11 @@ def record(
     object_id: str = "",
     object_repr: str = "",
 ) -> AuditEntry:
-    """Append one audit entry; must run inside the action's transaction."""
+    """Append one audit entry; must run inside the action's transaction.
+
+    The unit is the one named, or else the one the object belongs to (its model's
+    ``scope_unit_field``), so rows of shops, merchants and units record it without asking.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside the action's transaction")
     actor_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
@@ -65,6 +71,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
+    unit_path = unit.path if unit is not None else (unit_path_of(obj) if obj is not None else "")
     return AuditEntry.objects.create(
         actor_id=actor_id,
         action=action,
@@ -72,6 +79,7 @@ def record(
         object_id=object_id,
         object_repr=object_repr[:200],
         region_code=region_code,
+        unit_path=unit_path or "",
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
         reason=reason,

@@ -15,17 +15,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from cunxin.core.errors import DomainError
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may, require
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 
 
 def requires(permission: str, *, regions: bool = True) -> Callable[[V], V]:
-    """Let a view run only for a user whose roles grant the permission somewhere.
+    """Let a view run only for a user whose roles grant the permission somewhere (``may``).
 
-    With ``regions`` (the default, for staff pages) a reach over the user's own record is not
-    enough: a villager is refused a page that lists a village's people.
-    Anonymous visitors are sent to the login page.
+    With ``regions`` (the default, for staff pages) the permission must reach some region or
+    unit: a reach over the user's own record is not enough, so a villager is refused a page
+    that lists a village's people. Anonymous visitors are sent to the login page.
     """
 
     def decorate(view: V) -> V:
@@ -33,11 +33,7 @@ def requires(permission: str, *, regions: bool = True) -> Callable[[V], V]:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            scope = scope_of(request.user, permission)
-            allowed = (
-                (scope.everything or bool(scope.region_prefixes)) if regions else not scope.empty
-            )
-            if not allowed:
+            if not may(request.user, permission, beyond_self=regions):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -91,12 +87,5 @@ CSV = "text/csv; charset=utf-8"
 
 
 def api_check(request: HttpRequest, permission: str, *, regions: bool = True) -> None:
-    """The API's permission gate (authentication is checked by the router)."""
-    from django.utils.translation import gettext_lazy as _
-
-    from cunxin.core.errors import Forbidden
-
-    scope = scope_of(request.user, permission)
-    allowed = (scope.everything or bool(scope.region_prefixes)) if regions else not scope.empty
-    if not allowed:
-        raise Forbidden("forbidden", _("您没有权限进行此操作。"))
+    """The API's gate, the same question as ``requires`` (authentication is the router's)."""
+    require(request.user, permission, beyond_self=regions)

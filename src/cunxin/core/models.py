@@ -32,12 +32,16 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     # The 12-digit code of the region the change belongs to, so the trail is scoped like the data.
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True, db_index=True)
+    # The path of the unit the change belongs to (see core.scoping), so a unit's trail is
+    # scoped like its rows on the second axis.
+    unit_path = models.CharField(_("单位"), max_length=200, blank=True, default="", db_index=True)
     before = models.JSONField(_("修改前"), null=True, blank=True)
     after = models.JSONField(_("修改后"), null=True, blank=True)
     reason = models.TextField(_("原因"), blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region_code"
+    scope_unit_field = "unit_path"
 
     class Meta:
         verbose_name = _("操作记录")

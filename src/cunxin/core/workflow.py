@@ -76,7 +76,7 @@ from django.utils.translation import gettext_lazy as _
 from cunxin.core import bulk
 from cunxin.core.cleaning import check_text
 from cunxin.core.errors import Conflict, DomainError, Forbidden
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 
 if TYPE_CHECKING:
     from cunxin.core.models import StatusEvent
@@ -138,8 +138,11 @@ class WorkflowError(Exception):
 
 
 def holds(user: Any, permission: str, place: Any) -> bool:
-    """Whether the user holds the permission at the place (a 12-digit region code)."""
-    return scope_of(user, permission).covers_region(str(place))
+    """Whether the user holds the permission at the place (a 12-digit region code, or a scoped
+    row whose declared place is used: the one question of ``core.scoping.may``)."""
+    if isinstance(place, models.Model):
+        return may(user, permission, place)
+    return may(user, permission, region=str(place))
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:

@@ -8,7 +8,6 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 
 from cunxin.accounts.permissions import Perm
-from cunxin.core.scoping import scope_of
 from cunxin.coupons.models import HELD, Coupon, CouponStatus, CouponUse, Gift, GiftStatus, yuan
 from cunxin.people.models import Resident
 from cunxin.regions.models import Level, Region
@@ -63,13 +62,8 @@ def household_members(resident: Resident) -> QuerySet[Resident]:
 def figure_villages(user: Any) -> QuerySet[Region]:
     """Villages whose coupon figures the user may read (a villager's own-record reach is not
     a village's; regions' own scoping would also let a user read the regions above theirs)."""
-    scope = scope_of(user, Perm.VIEW_COUPONS)
-    if scope.everything:
-        return Region.objects.filter(level=Level.VILLAGE).order_by("code")
-    q = Q(pk__in=[])
-    for prefix in scope.region_prefixes:
-        q |= Q(code__startswith=prefix)
-    return Region.objects.filter(q, level=Level.VILLAGE).order_by("code")
+    regions = Region.objects.restrict(user, Perm.VIEW_COUPONS, ancestors=False)
+    return regions.filter(level=Level.VILLAGE).order_by("code")
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,16 @@ from cunxin.demo.activity import DEMO_PASSWORD, simulate
 from cunxin.demo.people import roster_rows
 from cunxin.demo.world import VillageStaff
 from cunxin.ledger.checks import check_ledger
+from cunxin.merchants.actions.merchants import do_add_staff, do_apply_merchant, do_approve_merchant
 from cunxin.people.actions import do_import_roster
 from cunxin.people.models import Resident
 from cunxin.people.spreadsheets import write_csv
 from cunxin.policy.actions import do_install_default_catalogue, do_save_policy
 from cunxin.regions.actions import do_create_region
 from cunxin.regions.models import Level, Region
+from cunxin.shop.selectors import kept_shops
+from cunxin.units.actions import do_create_unit
+from cunxin.units.models import UnitKind
 from cunxin.workdays.actions import do_install_official_calendars
 
 POLICY_START = datetime.date(2025, 1, 1)
@@ -198,14 +202,55 @@ def _build(seed: int, weeks: int) -> list[Login]:
         acting_user=clerk,
     )
     logins.append(Login(str(Role.VILLAGER.label), user.name, user.phone, first.name))
+    logins += _units(admin, clerk, town)
     if weeks:
         village_staff = _village_staff(villages, clerk, known={first.pk: user})
         simulate(village_staff, weeks=weeks, seed=seed, end=timezone.now())
         problems = check_ledger()
         if problems:
             raise RuntimeError(f"demo ledger does not check: {problems[:3]}")
+        keeper = User.objects.get(phone="13800000004")
+        for shop in kept_shops(keeper).order_by("pk")[:1]:
+            logins.append(Login(str(Role.SHOP_KEEPER.label), keeper.name, keeper.phone, shop.name))
     # Demo logins skip the forced password change so the tour starts at once.
     User.objects.update(must_change_password=False)
+    return logins
+
+
+def _units(admin: User, clerk: User, town: Region) -> list[Login]:
+    """A partner merchant whose cashier is the village's keeper, and the county's housing
+    bureau (住建局) with a sub-unit, a case handler and a leader (the appeals' units)."""
+    keeper = User.objects.get(phone="13800000004")
+    merchant = do_apply_merchant(
+        town,
+        name="李营老街面馆",
+        address="李营老街12号",
+        licence_no="91110000802100433B",
+        phone="05372345678",
+        acting_user=clerk,
+    )
+    merchant = do_approve_merchant(merchant, acting_user=clerk)
+    do_add_staff(merchant, keeper, acting_user=clerk)
+    logins = [Login(str(Role.CASHIER.label), keeper.name, keeper.phone, merchant.name)]
+    county = town.parent
+    housing = do_create_unit(
+        name="住房和城乡建设局", kind=UnitKind.DEPARTMENT, region=county, acting_user=admin
+    )
+    do_create_unit(name="开发办", kind=UnitKind.DEPARTMENT, parent=housing, acting_user=admin)
+    for role, phone, name in (
+        (Role.HANDLER, "13800000006", "赵承办"),
+        (Role.LEADER, "13800000007", "钱主任"),
+    ):
+        user = do_create_user(
+            phone=phone,
+            name=name,
+            password=DEMO_PASSWORD,
+            role=role,
+            region=None,
+            unit=housing,
+            acting_user=admin,
+        )
+        logins.append(Login(str(role.label), user.name, user.phone, housing.name))
     return logins
 
 

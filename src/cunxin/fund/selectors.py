@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from cunxin.accounts.permissions import Perm
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.fund.actions import FUND_LEVELS, balance_of
 from cunxin.fund.models import Donation, Fund, Payment, PaymentStatus
 from cunxin.ledger.chain import GENESIS
@@ -27,36 +27,30 @@ def funds_for(user: Any) -> QuerySet[Fund]:
 
 
 def can_manage(user: Any, fund: Fund) -> bool:
-    return scope_of(user, Perm.MANAGE_FUND).covers_region(fund.region.code)
-
-
-def _own(user: Any, field: str) -> Q:
-    """Rows whose region lies inside the user's MANAGE_FUND reach (not above it)."""
-    scope = scope_of(user, Perm.MANAGE_FUND)
-    if scope.everything:
-        return Q()
-    q = Q(pk__in=[])
-    for prefix in scope.region_prefixes:
-        q |= Q(**{f"{field}__startswith": prefix})
-    return q
+    return may(user, Perm.MANAGE_FUND, fund.region.code)
 
 
 def managed_funds(user: Any) -> QuerySet[Fund]:
     """The funds the user manages."""
-    return Fund.objects.filter(_own(user, "region__code")).select_related("region")
+    return Fund.objects.restrict(user, Perm.MANAGE_FUND, ancestors=False).select_related("region")
 
 
 def managed_donations(user: Any) -> QuerySet[Donation]:
-    return Donation.objects.filter(_own(user, "fund__region__code")).select_related("fund__region")
+    return Donation.objects.restrict(user, Perm.MANAGE_FUND, ancestors=False).select_related(
+        "fund__region"
+    )
 
 
 def managed_payments(user: Any) -> QuerySet[Payment]:
-    return Payment.objects.filter(_own(user, "fund__region__code")).select_related("fund__region")
+    return Payment.objects.restrict(user, Perm.MANAGE_FUND, ancestors=False).select_related(
+        "fund__region"
+    )
 
 
 def fund_regions(user: Any) -> QuerySet[Region]:
     """Counties and towns where the user runs the credit centre (where a fund may be set up)."""
-    return Region.objects.filter(_own(user, "code"), level__in=FUND_LEVELS).order_by("code")
+    regions = Region.objects.restrict(user, Perm.MANAGE_FUND, ancestors=False)
+    return regions.filter(level__in=FUND_LEVELS).order_by("code")
 
 
 def regions_without_fund(user: Any) -> QuerySet[Region]:

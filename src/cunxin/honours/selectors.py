@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from cunxin.accounts.permissions import Perm
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.honours.models import (
     Conferral,
     FlagPick,
@@ -72,14 +72,8 @@ def board_honours(village: Region, today: datetime.date) -> BoardHonours:
 def honour_villages(user: Any, permission: str = Perm.VIEW_HONOURS) -> QuerySet[Region]:
     """The villages whose honours the user may see (or, with ``CHOOSE_HONOURS``, choose):
     villages inside the reach of their roles, not the regions above it."""
-    scope = scope_of(user, permission)
-    villages = Region.objects.filter(level=Level.VILLAGE).order_by("code")
-    if scope.everything:
-        return villages
-    q = Q(pk__in=[])
-    for prefix in scope.region_prefixes:
-        q |= Q(code__startswith=prefix)
-    return villages.filter(q)
+    villages = Region.objects.restrict(user, permission, ancestors=False)
+    return villages.filter(level=Level.VILLAGE).order_by("code")
 
 
 def visible_rounds(user: Any) -> QuerySet[Round]:
@@ -95,7 +89,7 @@ def visible_rounds(user: Any) -> QuerySet[Round]:
 
 
 def can_choose(user: Any, village: Region) -> bool:
-    return scope_of(user, Perm.CHOOSE_HONOURS).covers_region(village.code)
+    return may(user, Perm.CHOOSE_HONOURS, village.code)
 
 
 def own_conferrals(user: Any) -> QuerySet[Conferral]:

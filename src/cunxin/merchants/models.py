@@ -40,10 +40,14 @@ class MerchantStatus(models.TextChoices):
 
 
 class Merchant(models.Model):
-    """A partner merchant serving a town or county, once the credit centre approves it."""
+    """A partner merchant serving a town or county, once the credit centre approves it; its
+    cashiers hold the cashier role in its unit."""
 
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("服务区域"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.OneToOneField(
+        "units.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="merchant"
     )
     name = models.CharField(_("商家名称"), max_length=60)
     address = models.CharField(_("地址"), max_length=120)
@@ -64,6 +68,7 @@ class Merchant(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region__code"
+    scope_unit_field = "unit__path"
     # Villagers and keepers of a village see the merchants serving its town and county.
     scope_include_ancestors = True
 
@@ -91,27 +96,6 @@ class MerchantEvent(StatusEvent):
 
     def __str__(self) -> str:
         return f"{self.merchant_id}: {self.from_status}→{self.to_status}"
-
-
-class MerchantStaff(models.Model):
-    """A keeper-role user who sells at the merchant's counter."""
-
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="staff")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    added_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedQuerySet.as_manager()
-    scope_region_field = "merchant__region__code"
-    scope_include_ancestors = True
-
-    class Meta:
-        ordering = ["pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["merchant", "user"], name="merchant_staff_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.merchant_id}:{self.user_id}"
 
 
 class Discount(models.Model):
@@ -157,6 +141,7 @@ class Settlement(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "merchant__region__code"
+    scope_unit_field = "merchant__unit__path"
     scope_include_ancestors = True
 
     class Meta:
@@ -212,6 +197,7 @@ class Sale(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "merchant__region__code"
+    scope_unit_field = "merchant__unit__path"
     scope_include_ancestors = True
 
     class Meta:

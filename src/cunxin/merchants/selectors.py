@@ -11,12 +11,12 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cunxin.accounts.permissions import Perm
-from cunxin.core.scoping import ancestor_codes, scope_of
+from cunxin.core.scoping import ancestor_codes
 from cunxin.coupons.models import yuan
 from cunxin.coupons.selectors import figures as coupon_figures
 from cunxin.coupons.spending import spendable_fen
 from cunxin.merchants.actions.merchants import discount_table
-from cunxin.merchants.models import Merchant, MerchantStaff, MerchantStatus, Sale, Settlement
+from cunxin.merchants.models import Merchant, MerchantStatus, Sale, Settlement
 from cunxin.people.models import Resident
 from cunxin.records.selectors import mask_name
 from cunxin.records.standing import PolicyCache, standing
@@ -32,38 +32,15 @@ def merchants_for(user: Any) -> QuerySet[Merchant]:
     )
 
 
-def _region_q(user: Any, permission: str, path: str) -> Q | None:
-    """Rows whose region lies inside the user's reach (no ancestors); None for everything."""
-    scope = scope_of(user, permission)
-    if scope.everything:
-        return None
-    q = Q(pk__in=[])
-    for prefix in scope.region_prefixes:
-        q |= Q(**{f"{path}__startswith": prefix})
-    return q
-
-
 def managed_merchants(user: Any) -> QuerySet[Merchant]:
     """Merchants whose region lies inside the user's credit-centre reach."""
-    q = _region_q(user, Perm.MANAGE_MERCHANTS, "region__code")
-    rows = Merchant.objects.select_related("region")
-    return rows if q is None else rows.filter(q)
+    rows = Merchant.objects.restrict(user, Perm.MANAGE_MERCHANTS, ancestors=False)
+    return rows.select_related("region")
 
 
 def staffed_merchants(user: Any) -> QuerySet[Merchant]:
-    """Merchants the user sells at (attached, and still a keeper in the merchant's area)."""
-    scope = scope_of(user, Perm.SELL)
-    if scope.everything:
-        return Merchant.objects.select_related("region")
-    if scope.empty:
-        return Merchant.objects.none()
-    mine = Merchant.objects.filter(
-        pk__in=MerchantStaff.objects.filter(user_id=user.pk).values("merchant_id")
-    ).select_related("region")
-    allowed = [
-        m.pk for m in mine if any(p.startswith(m.region.prefix) for p in scope.region_prefixes)
-    ]
-    return Merchant.objects.filter(pk__in=allowed).select_related("region")
+    """Merchants the user sells at (a cashier, through the merchant's unit)."""
+    return Merchant.objects.restrict(user, Perm.SELL).select_related("region")
 
 
 def worked_merchants(user: Any) -> QuerySet[Merchant]:

@@ -25,11 +25,12 @@ from cunxin.cards.counter import recall_customer, remember_customer
 from cunxin.cards.identify import identify
 from cunxin.core.errors import DomainError, Forbidden, NotFound
 from cunxin.core.http import requires, run_action
-from cunxin.core.scoping import ancestor_codes, scope_of
+from cunxin.core.scoping import may
 from cunxin.fund.money import parse_yuan
 from cunxin.merchants import selectors
 from cunxin.merchants.actions.merchants import (
     MERCHANT_LEVELS,
+    cashiers_of,
     discount_table,
     do_add_staff,
     do_apply_merchant,
@@ -54,7 +55,7 @@ from cunxin.merchants.forms import (
     SaleForm,
     StaffForm,
 )
-from cunxin.merchants.models import Merchant, MerchantStaff, MerchantStatus, Sale, Settlement
+from cunxin.merchants.models import Merchant, MerchantStatus, Sale, Settlement
 from cunxin.merchants.workflow import MERCHANTS
 from cunxin.regions.models import Region
 
@@ -77,16 +78,16 @@ def _staffed(request: HttpRequest, pk: int) -> Merchant:
 
 
 def apply_regions(user: Any) -> list[Region]:
-    """Towns and counties the user may apply for a merchant in."""
+    """Towns and counties the user may apply for a merchant in: those above a keeper's
+    village, and a credit centre's own."""
     rows = Region.objects.filter(level__in=MERCHANT_LEVELS).order_by("code")
-    sell = scope_of(user, Perm.SELL)
-    manage = scope_of(user, Perm.MANAGE_MERCHANTS)
-    if sell.everything or manage.everything:
-        return list(rows)
-    codes = {c for p in sell.region_prefixes for c in ancestor_codes(p)}
-    found = list(rows.filter(code__in=codes))
-    for prefix in manage.region_prefixes:
-        found += list(rows.filter(code__startswith=prefix))
+    found = list(rows.restrict(user, Perm.APPLY_MERCHANT))
+    # Region rows come with their ancestors; a centre applies only inside its own region.
+    found += [
+        r
+        for r in rows.restrict(user, Perm.MANAGE_MERCHANTS)
+        if may(user, Perm.MANAGE_MERCHANTS, r.code)
+    ]
     unique = {r.pk: r for r in found}
     return sorted(unique.values(), key=lambda r: r.code)
 
@@ -103,8 +104,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "rows": [(m, discount_table(m), m.pk in worked) for m in rows],
             "staffed": list(selectors.staffed_merchants(request.user)),
             "can_apply": bool(apply_regions(request.user)),
-            "can_manage": bool(scope_of(request.user, Perm.MANAGE_MERCHANTS).region_prefixes)
-            or scope_of(request.user, Perm.MANAGE_MERCHANTS).everything,
+            "can_manage": may(request.user, Perm.MANAGE_MERCHANTS, beyond_self=True),
         },
     )
 
@@ -147,7 +147,7 @@ def _keeper_choices(merchant: Merchant) -> Any:
             assignments__region__code__startswith=merchant.region.prefix,
             is_active=True,
         )
-        .exclude(pk__in=merchant.staff.values("user_id"))
+        .exclude(pk__in=cashiers_of(merchant).values("user_id"))
         .distinct()
         .order_by("pk")
     )
@@ -167,7 +167,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             # The status changes the user may make now: the buttons of the 审核 card.
             "moves": MERCHANTS.moves(request.user, merchant),
             "sell": is_staff(request.user, merchant) and merchant.status == MerchantStatus.ACTIVE,
-            "staff": list(merchant.staff.select_related("user")),
+            "staff": list(cashiers_of(merchant)),
             "discounts": DiscountForm(initial=discount_table(merchant)),
             "staff_form": StaffForm(users=_keeper_choices(merchant)) if manage else None,
             "reason_form": ReasonForm(),
@@ -223,7 +223,7 @@ def staff_add(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Perm.MANAGE_MERCHANTS)
 def staff_remove(request: HttpRequest, pk: int, staff_id: int) -> HttpResponse:
     merchant = _managed(request, pk)
-    staff = get_object_or_404(MerchantStaff, pk=staff_id, merchant=merchant)
+    staff = get_object_or_404(cashiers_of(merchant), pk=staff_id)
     do_remove_staff(staff, acting_user=request.user)
     return redirect("merchants:detail", pk=merchant.pk)
 

@@ -15,7 +15,7 @@ from cunxin.accounts.permissions import Perm
 from cunxin.core import audit, pii
 from cunxin.core.cleaning import read_upload
 from cunxin.core.errors import DomainError
-from cunxin.core.scoping import require, scope_of
+from cunxin.core.scoping import may, require
 from cunxin.people import idnumber, roster
 from cunxin.people.models import Household, Resident, ResidentStatus
 from cunxin.people.names import HEAD_RELATIONS, check_name, check_relation, search_tokens
@@ -117,10 +117,9 @@ def do_import_roster(
         .select_related("village", "household")
         .filter(id_hash__in=chunk)
     }
-    import_scope = scope_of(acting_user, Perm.IMPORT_ROSTER)
     for row in rows:
         found = existing.get(row.id_hash)
-        if found is not None and not import_scope.covers_region(found.village.code):
+        if found is not None and not may(acting_user, Perm.IMPORT_ROSTER, found.village.code):
             parsed.error(
                 row.row,
                 "id_number",

@@ -14,7 +14,7 @@ from cunxin.accounts.permissions import Perm
 from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError
 from cunxin.core.http import CSV, XLSX, download, paginate, query_without_page, requires, run_action
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.people import actions, selectors
 from cunxin.people.forms import (
     ExportForm,
@@ -71,10 +71,9 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members": resident.household.members.exclude(pk=resident.pk).order_by(
                 "-is_head", "birth_date"
             ),
-            "can_reveal": scope_of(user, Perm.REVEAL_ID).covers_region(code),
-            "can_edit": scope_of(user, Perm.EDIT_PEOPLE).covers_region(code),
-            "can_open_login": scope_of(user, Perm.MANAGE_USERS).covers_region(code)
-            and not hasattr(resident, "user"),
+            "can_reveal": may(user, Perm.REVEAL_ID, code),
+            "can_edit": may(user, Perm.EDIT_PEOPLE, code),
+            "can_open_login": may(user, Perm.MANAGE_USERS, code) and not hasattr(resident, "user"),
             "reveal_form": RevealForm(initial={"reason": _("核对身份")}),
         },
     )
@@ -129,7 +128,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(
         Household.objects.restrict(request.user, Perm.VIEW_PEOPLE).select_related("village"), pk=pk
     )
-    can_edit = scope_of(request.user, Perm.EDIT_PEOPLE).covers_region(household.village.code)
+    can_edit = may(request.user, Perm.EDIT_PEOPLE, household.village.code)
     form = ResidentAddForm(request.POST or None) if can_edit else None
     if request.method == "POST":
         if form is None:
@@ -225,7 +224,7 @@ def me(request: HttpRequest) -> HttpResponse:
             "grade_changes": records.grade_changes(request.user, resident)[:10],
             "page_obj": paginate(request, records.own_records(request.user, resident), 20),
             "objections": records.my_objections(request.user)[:5],
-            "can_object": not scope_of(request.user, Perm.OBJECT).empty,
+            "can_object": may(request.user, Perm.OBJECT),
         },
     )
 

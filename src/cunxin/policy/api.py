@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from cunxin.accounts.permissions import Perm
 from cunxin.core.fields import Code, Day, Int, Line, Note
 from cunxin.core.http import api_check
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.policy import actions, selectors
 from cunxin.policy.models import CatalogueItem, Category, CreditPolicy, Direction, Scoring
 from cunxin.regions.models import Level, Region
@@ -28,7 +28,7 @@ def _region(request: HttpRequest, code: str, permission: str) -> Region:
         code=code,
     )
     # A village user may read its town's rules (ancestry), but not another village's.
-    if not region.is_town and not scope_of(request.user, permission).covers_region(region.code):
+    if not region.is_town and not may(request.user, permission, region.code):
         from django.http import Http404
 
         raise Http404

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from cunxin.accounts.permissions import Perm
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.policy.models import NameMasking
 from cunxin.policy.selectors import policy_in_force
 from cunxin.regions.models import Region
@@ -79,7 +79,7 @@ class NameView:
 
 def name_view(user: Any, village: Region, day: datetime.date | None = None) -> NameView:
     """How the user sees the names of the village's people (see :class:`NameView`)."""
-    if scope_of(user, Perm.VIEW_PEOPLE).covers_region(village.code):
+    if may(user, Perm.VIEW_PEOPLE, region=village.code):
         return NameView(NameMasking.FULL)
     policy = policy_in_force(village, day or timezone.localdate())
     own = getattr(user, "resident", None) if getattr(user, "resident_id", None) else None

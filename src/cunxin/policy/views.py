@@ -15,7 +15,7 @@ from cunxin.accounts.permissions import Perm
 from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError
 from cunxin.core.http import XLSX, download, requires, run_action
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.policy import actions, selectors
 from cunxin.policy.catalogue_file import ITEM_FIELDS
 from cunxin.policy.forms import CatalogueImportForm, ItemForm, PolicyForm
@@ -34,7 +34,7 @@ def _region(request: HttpRequest, permission: str) -> Region:
         if region is None:
             raise Http404
         # A village user sees its town through ancestry; they read it, they are not "in" it.
-        if not scope_of(request.user, permission).covers_region(region.code) and not region.is_town:
+        if not may(request.user, permission, region.code) and not region.is_town:
             raise Http404
         return region
     for assignment in getattr(request.user, "active_assignments", list)():
@@ -48,7 +48,7 @@ def _region(request: HttpRequest, permission: str) -> Region:
 
 
 def _can_edit(request: HttpRequest, region: Region) -> bool:
-    return scope_of(request.user, Perm.EDIT_POLICY).covers_region(region.code)
+    return may(request.user, Perm.EDIT_POLICY, region.code)
 
 
 @requires(Perm.VIEW_POLICY, regions=False)

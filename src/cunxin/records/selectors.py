@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.cleaning import parse_id
-from cunxin.core.scoping import scope_of
 from cunxin.ledger.models import Transfer
 from cunxin.people.models import Resident
 from cunxin.people.selectors import search
@@ -342,8 +341,3 @@ def own_records(user: Any, resident: Resident) -> QuerySet[Record]:
         .prefetch_related("evidence")
         .order_by("-behaviour_date", "-id")
     )
-
-
-def can(user: Any, permission: str, region_code: str) -> bool:
-    """Whether the user's permission reaches the region (to show or hide a button)."""
-    return scope_of(user, permission).covers_region(region_code)

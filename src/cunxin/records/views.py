@@ -21,7 +21,7 @@ from cunxin.accounts.permissions import Perm
 from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError
 from cunxin.core.http import paginate, query_without_page, requires, run_action
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.people.models import Resident
 from cunxin.records import selectors
 from cunxin.records.actions.collect import do_collect, do_collect_team, parse_quantity
@@ -269,7 +269,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
 
 def _staff(user: Any, region_code: str) -> bool:
     """Whether the user reads the village's records as staff (not only their own)."""
-    return scope_of(user, Perm.VIEW_RECORDS).covers_region(region_code)
+    return may(user, Perm.VIEW_RECORDS, region_code)
 
 
 @requires(Perm.VIEW_RECORDS, regions=False)
@@ -454,7 +454,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "notice": notice,
             "lines": selectors.notice_lines(notice),
             "objections": selectors.objections_for(request.user).filter(record__notice=notice),
-            "can_rule": selectors.can(request.user, Perm.RULE_OBJECTIONS, notice.village.code),
+            "can_rule": may(request.user, Perm.RULE_OBJECTIONS, notice.village.code),
         },
     )
 

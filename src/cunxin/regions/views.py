@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.http import paginate, query_without_page, requires, run_action
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.people.models import Household
 from cunxin.regions.actions import do_create_region
 from cunxin.regions.forms import RegionForm
@@ -26,9 +26,9 @@ def village_list(request: HttpRequest) -> HttpResponse:
         "regions/village_list.html",
         {
             "villages": villages,
-            "can_add_region": not scope_of(request.user, Perm.MANAGE_REGIONS).empty,
-            "can_import": not scope_of(request.user, Perm.IMPORT_ROSTER).empty,
-            "can_export": not scope_of(request.user, Perm.EXPORT_ROSTER).empty,
+            "can_add_region": may(request.user, Perm.MANAGE_REGIONS),
+            "can_import": may(request.user, Perm.IMPORT_ROSTER),
+            "can_export": may(request.user, Perm.EXPORT_ROSTER),
         },
     )
 

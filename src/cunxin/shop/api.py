@@ -33,7 +33,7 @@ from cunxin.shop.actions.catalogue import (
     do_remove_keeper,
 )
 from cunxin.shop.actions.redeem import check_customer, do_cancel_redemption, do_redeem, may_cancel
-from cunxin.shop.models import Goods, Redemption, Shop, ShopKeeper
+from cunxin.shop.models import Goods, Redemption, Shop
 from cunxin.shop.receipts import customer_view, receipt
 
 router = Router(tags=["shop"])
@@ -110,8 +110,7 @@ def list_keepers(request: HttpRequest, shop_id: Id) -> list[dict[str, Any]]:
 
 def _keepers(shop: Shop) -> list[dict[str, Any]]:
     return [
-        {"id": k.pk, "user_id": k.user_id, "name": k.user.name}
-        for k in ShopKeeper.objects.filter(shop=shop).select_related("user")
+        {"id": k.pk, "user_id": k.user_id, "name": k.user.name} for k in selectors.keepers_of(shop)
     ]
 
 
@@ -138,9 +137,7 @@ def add_keeper(
 def remove_keeper(request: HttpRequest, shop_id: Id, keeper_id: Id) -> list[dict[str, Any]]:
     api_check(request, Perm.MANAGE_SHOP)
     shop = _managed_shop(request, shop_id)
-    keeper = get_object_or_404(
-        ShopKeeper.objects.select_related("shop__village"), pk=keeper_id, shop=shop
-    )
+    keeper = get_object_or_404(selectors.keepers_of(shop), pk=keeper_id)
     do_remove_keeper(keeper, acting_user=request.user)
     return _keepers(shop)
 

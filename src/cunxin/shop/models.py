@@ -1,4 +1,7 @@
-"""The village credit supermarket (信用超市): shops, their keepers, goods, stock and redemptions.
+"""The village credit supermarket (信用超市): shops, goods, stock and redemptions.
+
+A shop is a unit (``units.Unit`` of kind shop, opened with it): its keepers hold the shop
+keeper role in that unit, so "may this keeper redeem here" is the one scoping question.
 
 A redemption moves a villager's spendable points to the shop's ledger account and the goods'
 stock down in one transaction (``shop.actions.redeem``). Stock never goes negative: the actions
@@ -19,10 +22,14 @@ from cunxin.core.scoping import ScopedQuerySet
 
 
 class Shop(models.Model):
-    """A village's credit supermarket; run by its keepers, managed by the committee/centre."""
+    """A village's credit supermarket; run by the keepers of its unit, managed by the
+    committee/centre."""
 
     village = models.ForeignKey(
         "regions.Region", verbose_name=_("村"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.OneToOneField(
+        "units.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="shop"
     )
     name = models.CharField(_("名称"), max_length=60)
     address = models.CharField(_("地址"), max_length=120, blank=True)
@@ -31,6 +38,7 @@ class Shop(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "village__code"
+    scope_unit_field = "unit__path"
 
     class Meta:
         verbose_name = _("信用超市")
@@ -47,28 +55,6 @@ class Shop(models.Model):
     def ledger_holder(self) -> str:
         """The name of the shop's account in the ledger."""
         return f"shop:{self.pk}"
-
-
-class ShopKeeper(models.Model):
-    """A user holding the keeper role in the shop's village who may redeem at this shop."""
-
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="keepers")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    added_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedQuerySet.as_manager()
-    scope_region_field = "shop__village__code"
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["shop", "user"], name="shop_keeper_once_per_shop")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.shop_id}:{self.user_id}"
 
 
 class Goods(models.Model):
@@ -89,6 +75,7 @@ class Goods(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "shop__village__code"
+    scope_unit_field = "shop__unit__path"
 
     class Meta:
         verbose_name = _("商品")
@@ -127,6 +114,7 @@ class StockMove(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "goods__shop__village__code"
+    scope_unit_field = "goods__shop__unit__path"
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -183,6 +171,7 @@ class Redemption(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "shop__village__code"
+    scope_unit_field = "shop__unit__path"
     scope_resident_field = "resident_id"
 
     class Meta:

@@ -10,21 +10,23 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from cunxin.accounts.permissions import Perm
-from cunxin.core.scoping import scope_of
+from cunxin.accounts.models import RoleAssignment
+from cunxin.accounts.permissions import Perm, Role
 from cunxin.regions.models import Level, Region
-from cunxin.shop.models import Goods, Redemption, RedemptionStatus, Shop, ShopKeeper
+from cunxin.shop.models import Goods, Redemption, RedemptionStatus, Shop
 
 
 def shops_for(user: Any) -> QuerySet[Shop]:
-    """The shops the user may look at: a keeper only those they keep, staff their villages'."""
-    managed = Shop.objects.restrict(user, Perm.MANAGE_SHOP)
-    kept = Shop.objects.restrict(user, Perm.VIEW_SHOP).filter(
-        pk__in=ShopKeeper.objects.filter(user_id=user.pk).values("shop_id")
-    )
-    if scope_of(user, Perm.VIEW_SHOP).everything:
-        return Shop.objects.select_related("village")
-    return (managed | kept).distinct().select_related("village")
+    """The shops the user may look at: a keeper those they keep (through the shop's unit),
+    staff their villages'."""
+    return Shop.objects.restrict(user, Perm.VIEW_SHOP).select_related("village")
+
+
+def keepers_of(shop: Shop) -> QuerySet[RoleAssignment]:
+    """The shop's current keepers: shop keeper roles held in its unit."""
+    return RoleAssignment.objects.filter(
+        unit_id=shop.unit_id, role=Role.SHOP_KEEPER, active=True
+    ).select_related("user")
 
 
 def managed_shops(user: Any) -> QuerySet[Shop]:
@@ -32,12 +34,8 @@ def managed_shops(user: Any) -> QuerySet[Shop]:
 
 
 def kept_shops(user: Any) -> QuerySet[Shop]:
-    """The shops the user may redeem at."""
-    scope = scope_of(user, Perm.REDEEM)
-    shops = Shop.objects.restrict(user, Perm.REDEEM).select_related("village")
-    if scope.everything:
-        return shops
-    return shops.filter(pk__in=ShopKeeper.objects.filter(user_id=user.pk).values("shop_id"))
+    """The shops the user may redeem at (a keeper's, through the shop's unit)."""
+    return Shop.objects.restrict(user, Perm.REDEEM).select_related("village")
 
 
 def shop_villages(user: Any) -> QuerySet[Region]:

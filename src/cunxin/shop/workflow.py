@@ -11,28 +11,21 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import Conflict, Forbidden
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.core.workflow import NEW, Reason, Workflow
 from cunxin.core.workflow import Transition as T
-from cunxin.shop.models import Redemption, RedemptionEvent, Shop, ShopKeeper
+from cunxin.shop.models import Redemption, RedemptionEvent, Shop
 from cunxin.shop.models import RedemptionStatus as S
 
 
 def may_redeem(user: Any, shop: Shop) -> bool:
-    """A keeper of this shop (holding the keeper role in its village), or a platform admin."""
-    scope = scope_of(user, Perm.REDEEM)
-    if scope.everything:
-        return True
-    if not scope.covers_region(shop.village.code):
-        return False
-    return ShopKeeper.objects.filter(shop=shop, user_id=user.pk).exists()
+    """A keeper of this shop (the shop keeper role in its unit), or a platform admin."""
+    return may(user, Perm.REDEEM, shop)
 
 
 def may_cancel(user: Any, shop: Shop) -> bool:
     """A keeper of the shop, or who manages shops in its village."""
-    return may_redeem(user, shop) or scope_of(user, Perm.MANAGE_SHOP).covers_region(
-        shop.village.code
-    )
+    return may_redeem(user, shop) or may(user, Perm.MANAGE_SHOP, shop)
 
 
 def shop_staff(user: Any, redemption: Redemption) -> bool:

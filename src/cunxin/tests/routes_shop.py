@@ -12,9 +12,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from cunxin.accounts.models import RoleAssignment
 from cunxin.cards.identify import issue_code
 from cunxin.conftest import PERSONA_NAMES, World
-from cunxin.shop.models import Goods, Redemption, ShopKeeper
+from cunxin.shop.models import Goods, Redemption
+from cunxin.shop.selectors import keepers_of
 from cunxin.shop.tests.helpers import OIL, PNG, RICE, goods, grant, redeemed, shop_a
 from cunxin.tests.access import Route, upload
 
@@ -42,8 +44,8 @@ def _oil(w: World) -> Goods:
     return goods(shop_a(w), OIL)
 
 
-def _keeper(w: World) -> ShopKeeper:
-    return ShopKeeper.objects.get(shop=shop_a(w), user=w.keeper_a)
+def _keeper(w: World) -> RoleAssignment:
+    return keepers_of(shop_a(w)).get(user=w.keeper_a)
 
 
 def _redeemed(w: World) -> Redemption:
@@ -278,10 +280,10 @@ ROUTES = [
         lambda w: f"{API}/shops",
         "committee_a",
         OTHERS,
-        data=lambda w: {"village_code": w.village_a.code, "name": SHOP},
+        data=lambda w: {"village_code": w.village_a.code, "name": "便民信用超市"},
         json=True,
         ok=(201,),
-        secret=SHOP,
+        secret="便民信用超市",
         extra_refused=NOT_MANAGER,
     ),
     Route(
@@ -478,3 +480,10 @@ def _unkept(w: World) -> int:
 
     do_remove_keeper(_keeper(w), acting_user=w.committee_a)
     return int(w.keeper_a.pk)
+
+
+# A merchant's cashier is a keeper of village A too, but keeps no shop: wherever the shop's
+# keeper works or is refused, the cashier is refused.
+for _route in ROUTES:
+    if _route.right == "keeper_a" or "keeper_a" in _route.extra_refused + _route.others:
+        _route.extra_refused = [*_route.extra_refused, "cashier_a"]

@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cunxin.accounts.permissions import Perm
-from cunxin.core.scoping import Scope, scope_of
+from cunxin.core.scoping import may
 from cunxin.people.models import Resident, ResidentStatus
 from cunxin.people.selectors import search
 from cunxin.policy.models import CreditPolicy
@@ -37,42 +37,30 @@ from cunxin.volunteering.models import (
 HELD = (ActivityStatus.PUBLISHED, ActivityStatus.COMPLETED)
 
 
-def _own_q(scope: Scope, field: str) -> Q:
-    """Rows whose region lies inside the scope's own regions (not their ancestors)."""
-    if scope.everything:
-        return Q()
-    q = Q(pk__in=[])
-    for prefix in scope.region_prefixes:
-        q |= Q(**{f"{field}__startswith": prefix})
-    return q
-
-
 def _regions(user: Any, permission: str, *levels: int) -> QuerySet[Region]:
     """Regions of these levels inside the user's reach (regions' own scoping also lets a user
     read the regions above theirs; here only their own and those below count)."""
-    return Region.objects.filter(
-        _own_q(scope_of(user, permission), "code"), level__in=levels
-    ).order_by("code")
+    regions = Region.objects.restrict(user, permission, ancestors=False)
+    return regions.filter(level__in=levels).order_by("code")
 
 
 def covers(user: Any, permission: str, region: Region) -> bool:
     """Whether the permission reaches the region (a town's activity needs the town)."""
-    return scope_of(user, permission).covers_region(region.code)
+    return may(user, permission, region.code)
 
 
 def overlaps(user: Any, permission: str, region: Region) -> bool:
     """Whether the permission reaches the region or some village inside it (a collector of a
     village checks in its villagers at the town's activity)."""
-    scope = scope_of(user, permission)
-    return scope.everything or any(
-        p.startswith(region.prefix) or region.code.startswith(p) for p in scope.region_prefixes
-    )
+    if may(user, permission, region.code):
+        return True
+    inside = Region.objects.restrict(user, permission, ancestors=False)
+    return inside.filter(code__startswith=region.prefix).exists()
 
 
 def is_staff(user: Any) -> bool:
     """Whether the user runs volunteering somewhere (every such role checks people in)."""
-    scope = scope_of(user, Perm.CHECK_IN)
-    return scope.everything or bool(scope.region_prefixes)
+    return may(user, Perm.CHECK_IN, beyond_self=True)
 
 
 # --- activities --------------------------------------------------------------------------------
@@ -81,7 +69,7 @@ def is_staff(user: Any) -> bool:
 def activities_for(user: Any) -> QuerySet[Activity]:
     """The activities the user may see: published ones of their village or town; drafts only
     for those who may manage them."""
-    manage = _own_q(scope_of(user, Perm.MANAGE_ACTIVITIES), "region__code")
+    manage = Q(pk__in=managed_activities(user).values("pk"))
     return (
         Activity.objects.restrict(user, Perm.VIEW_VOLUNTEERING)
         .filter(~Q(status=ActivityStatus.DRAFT) | manage)
@@ -91,9 +79,9 @@ def activities_for(user: Any) -> QuerySet[Activity]:
 
 def managed_activities(user: Any) -> QuerySet[Activity]:
     """The activities the user organises (their village's, or their town's and its villages')."""
-    return Activity.objects.filter(
-        _own_q(scope_of(user, Perm.MANAGE_ACTIVITIES), "region__code")
-    ).select_related("region", "team")
+    return Activity.objects.restrict(user, Perm.MANAGE_ACTIVITIES, ancestors=False).select_related(
+        "region", "team"
+    )
 
 
 def organising_regions(user: Any) -> QuerySet[Region]:
@@ -172,9 +160,8 @@ def residents_to_sign_up(user: Any, activity: Activity, query: str) -> QuerySet[
 
 def teams_for(user: Any) -> QuerySet[Team]:
     """Teams of the villages the user runs volunteering in, with their current member count."""
-    scope = scope_of(user, Perm.CHECK_IN)
     return (
-        Team.objects.filter(_own_q(scope, "village__code"))
+        Team.objects.restrict(user, Perm.CHECK_IN, ancestors=False)
         .select_related("village", "leader")
         .annotate(member_count=Count("members", filter=Q(members__left_on__isnull=True)))
         .order_by("village__code", "-active", "name")
@@ -183,9 +170,9 @@ def teams_for(user: Any) -> QuerySet[Team]:
 
 def teams_to_organise(user: Any) -> QuerySet[Team]:
     """Active teams an organiser may name on an activity (those of the regions they organise)."""
-    scope = scope_of(user, Perm.MANAGE_ACTIVITIES)
     return (
-        Team.objects.filter(_own_q(scope, "village__code"), active=True)
+        Team.objects.restrict(user, Perm.MANAGE_ACTIVITIES, ancestors=False)
+        .filter(active=True)
         .select_related("village")
         .order_by("village__code", "name")
     )

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 from cunxin.accounts.permissions import Perm
 from cunxin.blacklist.models import CaseStatus, RepairStatus
 from cunxin.cards.models import CardStatus
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.coupons.models import CouponStatus, GiftStatus
 from cunxin.fund.models import PaymentStatus
 from cunxin.honours.models import RoundStatus
@@ -27,7 +27,7 @@ from cunxin.records.models import Status as RecordStatus
 from cunxin.shop.models import RedemptionStatus
 from cunxin.volunteering.models import ActivityStatus, SignUpStatus
 
-# (url name, label, permission, whether it must reach a region as the view's gate demands)
+# (url name, label, permission, whether it must reach a region or unit as the view's gate demands)
 NAV: list[tuple[str, Any, Perm, bool]] = [
     ("records:village_notice", _("本村公示"), Perm.OBJECT, True),
     ("records:collect", _("采集"), Perm.COLLECT_RECORDS, True),
@@ -52,6 +52,7 @@ NAV: list[tuple[str, Any, Perm, bool]] = [
     ("cards:my_code", _("付款码"), Perm.USE_POINTS, False),
     ("cards:cards", _("诚信卡"), Perm.MANAGE_CARDS, True),
     ("workdays:index", _("工作日历"), Perm.VIEW_CALENDAR, True),
+    ("units:index", _("办理单位"), Perm.VIEW_UNITS, True),
     ("accounts:users", _("账号"), Perm.VIEW_USERS, True),
     ("web:audit", _("操作记录"), Perm.VIEW_AUDIT, True),
 ]
@@ -65,8 +66,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if getattr(user, "resident_id", None):
         items.append({"url": reverse("people:me"), "label": _("我的")})
     for name, label, perm, regions in NAV:
-        scope = scope_of(user, perm)
-        if scope.everything or scope.region_prefixes or (not regions and not scope.empty):
+        if may(user, perm, beyond_self=regions):
             items.append({"url": reverse(name), "label": label})
     unread = unread_count(user)
     label = _("消息（%d）") % unread if unread else _("消息")

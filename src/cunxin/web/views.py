@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from cunxin.accounts.permissions import Perm
 from cunxin.core.http import paginate, query_without_page, requires
 from cunxin.core.models import AuditEntry
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.regions.selectors import villages_for
 
 
@@ -17,11 +17,10 @@ from cunxin.regions.selectors import villages_for
 def home(request: HttpRequest) -> HttpResponse:
     """Staff see their villages; a villager goes to their own page."""
     user = request.user
-    staff_scope = scope_of(user, Perm.VIEW_PEOPLE)
-    is_staff = staff_scope.everything or bool(staff_scope.region_prefixes)
+    is_staff = may(user, Perm.VIEW_PEOPLE, beyond_self=True)
     if not is_staff and getattr(user, "resident_id", None):
         return redirect("people:me")
-    villages = list(villages_for(user)) if not scope_of(user, Perm.VIEW_REGIONS).empty else []
+    villages = list(villages_for(user)) if may(user, Perm.VIEW_REGIONS) else []
     totals = {
         "villages": len(villages),
         "households": sum(v.household_count for v in villages),  # type: ignore[attr-defined]
@@ -34,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "villages": villages[:50],
             "totals": totals,
             "roles": user.active_assignments() if hasattr(user, "active_assignments") else [],
-            "can_view_people": bool(staff_scope.everything or staff_scope.region_prefixes),
+            "can_view_people": is_staff,
         },
     )
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
 from cunxin.core.errors import DomainError
-from cunxin.core.scoping import require, scope_of
+from cunxin.core.scoping import may, require
 from cunxin.regions.models import Level, Region
 from cunxin.workdays import official, spreadsheet
 from cunxin.workdays.models import CalendarDay, CalendarYear
@@ -43,9 +43,7 @@ class ImportResult:
 def may_manage_calendar(user: Any, region: Region) -> bool:
     """Whether the user may change the region's tables: a county or wider region inside their
     reach (so a county's centre manages its county, a town's centre none)."""
-    return region.level <= Level.COUNTY and scope_of(user, Perm.MANAGE_CALENDAR).covers_region(
-        region.code
-    )
+    return region.level <= Level.COUNTY and may(user, Perm.MANAGE_CALENDAR, region.code)
 
 
 def _check_manage(user: Any, region: Region) -> None:

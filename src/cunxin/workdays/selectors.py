@@ -12,10 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from cunxin.accounts.permissions import Perm
-from cunxin.core.scoping import scope_of
 from cunxin.core.workdays import OfficeHours, WorkCalendar, missing_years
 from cunxin.regions.models import Level, Region
 from cunxin.workdays.models import CalendarDay, CalendarYear, DayKind
@@ -90,14 +89,8 @@ def viewable_regions(user: Any) -> QuerySet[Region]:
 
 def manageable_regions(user: Any) -> QuerySet[Region]:
     """Regions whose tables the user may change: county level or above, inside their reach."""
-    scope = scope_of(user, Perm.MANAGE_CALENDAR)
-    regions = Region.objects.filter(level__lte=Level.COUNTY)
-    if scope.everything:
-        return regions
-    q = Q(pk__in=[])
-    for prefix in scope.region_prefixes:
-        q |= Q(code__startswith=prefix)
-    return regions.filter(q)
+    regions = Region.objects.restrict(user, Perm.MANAGE_CALENDAR, ancestors=False)
+    return regions.filter(level__lte=Level.COUNTY)
 
 
 def tables_for(user: Any) -> QuerySet[CalendarYear]:

@@ -23,10 +23,10 @@ def test_division_codes_give_every_ancestor() -> None:
 
 def test_a_scope_covers_regions_by_prefix() -> None:
     scope = Scope(region_prefixes=frozenset({"370811009"}))
-    assert scope.covers_region("370811009201")
-    assert not scope.covers_region("370811010201")
-    assert Scope(everything=True).covers_region("110000000000")
-    assert not Scope().covers_region("370811009201")
+    assert scope.covers(region="370811009201")
+    assert not scope.covers(region="370811010201")
+    assert Scope(everything=True).covers(region="110000000000")
+    assert not Scope().covers(region="370811009201")
 
 
 def _names(user: object) -> set[str]:

@@ -21,7 +21,7 @@ from cunxin.accounts.permissions import Perm
 from cunxin.blacklist.selectors import is_blacklisted
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.coupons.models import Conversion, Coupon, CouponStatus, yuan
 from cunxin.coupons.serials import next_serials
 from cunxin.ledger.actions import (
@@ -99,8 +99,7 @@ def quote(resident: Resident, today: datetime.date | None = None) -> Quote:
 
 def check_uses_points(user: Any, resident: Resident) -> None:
     """Only the villager themselves (or a platform admin) uses their points."""
-    scope = scope_of(user, Perm.USE_POINTS)
-    if not scope.covers_resident(resident.pk, resident.village.code):
+    if not may(user, Perm.USE_POINTS, region=resident.village.code, resident=resident.pk):
         raise Forbidden("forbidden", _("您没有权限使用%s的积分。") % resident.name)
 
 

@@ -23,7 +23,7 @@ from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden, NotFound
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.coupons.actions.conversion import check_uses_points
 from cunxin.coupons.models import Coupon, CouponStatus, Gift, GiftStatus, yuan
 from cunxin.coupons.workflow import COUPONS, GIFTS
@@ -209,8 +209,7 @@ def do_gift(
 
 
 def _check_party(user: Any, resident_id: int, village_code: str) -> None:
-    scope = scope_of(user, Perm.USE_POINTS)
-    if not scope.covers_resident(resident_id, village_code):
+    if not may(user, Perm.USE_POINTS, region=village_code, resident=resident_id):
         raise Forbidden("forbidden", _("您没有权限处理这笔转赠。"))
 
 
@@ -330,10 +329,10 @@ def visible_gift(user: Any, gift_id: int) -> Gift:
     )
     if gift is None:
         raise NotFound("not_found", _("没有找到这笔转赠。"))
-    scope = scope_of(user, Perm.USE_POINTS)
     code = gift.village.code
     if not (
-        scope.covers_resident(gift.giver_id, code) or scope.covers_resident(gift.receiver_id, code)
+        may(user, Perm.USE_POINTS, region=code, resident=gift.giver_id)
+        or may(user, Perm.USE_POINTS, region=code, resident=gift.receiver_id)
     ):
         raise NotFound("not_found", _("没有找到这笔转赠。"))
     return gift

@@ -43,10 +43,10 @@ from cunxin.shop.models import (
     Redemption,
     RedemptionStatus,
     Shop,
-    ShopKeeper,
     StockMove,
     StockReason,
 )
+from cunxin.shop.selectors import keepers_of
 from cunxin.volunteering.models import (
     COMMON_TEAMS,
     Activity,
@@ -201,7 +201,7 @@ def _check_shops(villages: list[Region]) -> None:
     redemptions took both the goods from stock and the points from their accounts."""
     for village in villages:
         shop = Shop.objects.get(village=village, active=True)
-        keeper = ShopKeeper.objects.get(shop=shop).user
+        keeper = keepers_of(shop).get().user
         assert RoleAssignment.objects.filter(
             user=keeper, role=Role.KEEPER, region=village, active=True
         ).exists()

@@ -1,6 +1,8 @@
 """Merchants join and leave: apply, approve or refuse, suspend and resume; staff; discounts.
 
-Every action locks the merchant's row first, so two clerks deciding at once queue.
+A merchant opens with its unit; its staff are users holding the cashier role in that unit
+(resting on their keeper role in a village the merchant serves). Every action locks the
+merchant's row first, so two clerks deciding at once queue.
 """
 
 from __future__ import annotations
@@ -8,25 +10,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunxin.accounts.actions import assign_in_unit, end_assignment
 from cunxin.accounts.models import RoleAssignment
 from cunxin.accounts.permissions import Perm, Role
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden
-from cunxin.core.scoping import require, scope_of
+from cunxin.core.scoping import may, require
 from cunxin.merchants.licence import clean_licence
 from cunxin.merchants.models import (
     MAX_DISCOUNT_PERCENT,
     Discount,
     Merchant,
-    MerchantStaff,
     MerchantStatus,
 )
 from cunxin.merchants.workflow import MERCHANTS
 from cunxin.policy.models import Grade
 from cunxin.regions.models import Level, Region
+from cunxin.units.actions import open_owned_unit
+from cunxin.units.models import UnitKind
 
 MERCHANT_LEVELS = (Level.COUNTY, Level.TOWN)
 
@@ -57,32 +62,33 @@ def _reason(reason: str, to: str) -> str:
 
 def may_apply(user: Any, region: Region) -> bool:
     """The credit centre of the region, or a keeper of one of its villages."""
-    if scope_of(user, Perm.MANAGE_MERCHANTS).covers_region(region.code):
+    if may(user, Perm.MANAGE_MERCHANTS, region.code):
         return True
-    sell = scope_of(user, Perm.SELL)
-    return sell.everything or any(p.startswith(region.prefix) for p in sell.region_prefixes)
+    applying = Region.objects.restrict(user, Perm.APPLY_MERCHANT)
+    return applying.filter(code__startswith=region.prefix).exists()
 
 
 def may_manage(user: Any, merchant: Merchant) -> bool:
-    return scope_of(user, Perm.MANAGE_MERCHANTS).covers_region(merchant.region.code)
+    """The credit centre of the merchant's own region (not of a village it serves)."""
+    return may(user, Perm.MANAGE_MERCHANTS, merchant.region.code)
 
 
 def is_staff(user: Any, merchant: Merchant) -> bool:
-    """A keeper attached to the merchant who still holds the keeper role in its area."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    sell = scope_of(user, Perm.SELL)
-    if sell.everything:
-        return True
-    if not any(p.startswith(merchant.region.prefix) for p in sell.region_prefixes):
-        return False
-    return MerchantStaff.objects.filter(merchant=merchant, user_id=user.pk).exists()
+    """A cashier of the merchant (the cashier role in its unit), or a platform admin."""
+    return may(user, Perm.SELL, unit=merchant.unit)
+
+
+def cashiers_of(merchant: Merchant) -> QuerySet[RoleAssignment]:
+    """The merchant's current staff: cashier roles held in its unit."""
+    return RoleAssignment.objects.filter(
+        unit_id=merchant.unit_id, role=Role.CASHIER, active=True
+    ).select_related("user")
 
 
 def _lock(merchant: Merchant) -> Merchant:
     locked: Merchant = (
         Merchant.objects.select_for_update(of=("self",))
-        .select_related("region")
+        .select_related("region", "unit")
         .get(pk=merchant.pk)
     )
     return locked
@@ -116,8 +122,10 @@ def do_apply_merchant(
             _("这个统一社会信用代码已经登记过，请勿重复申请。"),
             field="licence_no",
         )
+    unit = open_owned_unit(UnitKind.MERCHANT, name=name, region=region, acting_user=acting_user)
     merchant = Merchant(
         region=region,
+        unit=unit,
         name=name,
         address=address,
         licence_no=licence,
@@ -125,8 +133,9 @@ def do_apply_merchant(
         applied_by=acting_user,
     )
     MERCHANTS.apply(merchant, MerchantStatus.APPLIED, actor=acting_user)
-    if not scope_of(acting_user, Perm.SELL).empty and not may_manage(acting_user, merchant):
-        MerchantStaff.objects.create(merchant=merchant, user=acting_user)
+    if not may_manage(acting_user, merchant):
+        # A keeper applying for their own business sells there.
+        assign_in_unit(acting_user, Role.CASHIER, unit, acting_user=acting_user)
     audit.record(
         acting_user,
         "merchants.apply",
@@ -211,12 +220,13 @@ def do_resume_merchant(merchant: Merchant, *, acting_user: Any) -> Merchant:
 
 
 @transaction.atomic
-def do_add_staff(merchant: Merchant, user: Any, *, acting_user: Any) -> MerchantStaff:
-    """Attach a keeper of a village the merchant serves; they may then sell at its counter."""
+def do_add_staff(merchant: Merchant, user: Any, *, acting_user: Any) -> RoleAssignment:
+    """Attach a keeper of a village the merchant serves (the cashier role in the merchant's
+    unit); they may then sell at its counter."""
     require(acting_user, Perm.MANAGE_MERCHANTS, merchant.region.code)
     merchant = _lock(merchant)
     keeper_in_area = RoleAssignment.objects.filter(
-        user=user, role=Role.KEEPER, region__code__startswith=merchant.region.prefix
+        user=user, role=Role.KEEPER, region__code__startswith=merchant.region.prefix, active=True
     ).exists()
     if not keeper_in_area:
         raise DomainError(
@@ -224,34 +234,36 @@ def do_add_staff(merchant: Merchant, user: Any, *, acting_user: Any) -> Merchant
             _("只能添加本商家服务区域内持有“商家”角色的账号。"),
             field="user",
         )
-    if MerchantStaff.objects.filter(merchant=merchant, user=user).exists():
+    if cashiers_of(merchant).filter(user=user).exists():
         raise Conflict("staff_exists", _("此人已是本商家的收银员。"), field="user")
-    staff = MerchantStaff.objects.create(merchant=merchant, user=user)
+    staff = assign_in_unit(user, Role.CASHIER, merchant.unit, acting_user=acting_user)
     audit.record(
         acting_user,
         "merchants.add_staff",
         staff,
         region_code=merchant.region.code,
-        after=audit.snapshot(staff),
+        after={"merchant": merchant.pk, "user": user.pk},
     )
     return staff
 
 
 @transaction.atomic
-def do_remove_staff(staff: MerchantStaff, *, acting_user: Any) -> None:
-    """Detach a user from the merchant's counter."""
-    merchant = staff.merchant
+def do_remove_staff(staff: RoleAssignment, *, acting_user: Any) -> None:
+    """Detach a user from the merchant's counter (the role's row stays, ended, as history)."""
+    merchant = Merchant.objects.select_related("region").filter(unit_id=staff.unit_id or 0).first()
+    if merchant is None:
+        raise Conflict("staff_gone", _("此收银员已被移除。"))
     require(acting_user, Perm.MANAGE_MERCHANTS, merchant.region.code)
     _lock(merchant)
-    before = audit.snapshot(staff)
+    if staff.role != Role.CASHIER or not end_assignment(staff):
+        raise Conflict("staff_gone", _("此收银员已被移除。"))
     audit.record(
         acting_user,
         "merchants.remove_staff",
         staff,
         region_code=merchant.region.code,
-        before=before,
+        before={"merchant": merchant.pk, "user": staff.user_id},
     )
-    staff.delete()
 
 
 def discount_table(merchant: Merchant) -> dict[str, int]:

@@ -7,6 +7,7 @@ import uuid
 
 from django.utils import timezone
 
+from cunxin import conftest
 from cunxin.accounts.actions import do_create_user
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Role
@@ -16,34 +17,20 @@ from cunxin.coupons.tests.helpers import convert
 from cunxin.merchants.actions.merchants import (
     do_apply_merchant,
     do_approve_merchant,
-    do_set_discounts,
 )
 from cunxin.merchants.actions.sales import do_sell
 from cunxin.merchants.models import Merchant, Sale
 
-NOODLES = "老王面馆"
-LICENCE = "91110000802100433B"  # a real code with a correct check character
+NOODLES = conftest.NOODLES
+LICENCE = conftest.NOODLES_LICENCE
 LICENCE_C = "911100001000013155"[:17] + "J"
-DISCOUNTS = {"AAA": 10, "AA": 5, "A": 0}
+DISCOUNTS = conftest.NOODLES_DISCOUNTS
 
 
 def noodle_shop(w: World) -> Merchant:
-    """老王面馆, serving 李营 town: applied for by keeper_a, approved by the clerk,
-    AAA 10% / AA 5% off."""
-    found = Merchant.objects.filter(name=NOODLES).first()
-    if found is not None:
-        return found
-    merchant = do_apply_merchant(
-        w.town,
-        name=NOODLES,
-        address="前双村村口",
-        licence_no=LICENCE,
-        phone="05371234567",
-        acting_user=w.keeper_a,
-    )
-    merchant = do_approve_merchant(merchant, acting_user=w.clerk)
-    do_set_discounts(merchant, DISCOUNTS, acting_user=w.keeper_a)
-    return merchant
+    """老王面馆 of the world, serving 李营 town: applied for by keeper_a, approved by the clerk,
+    AAA 10% / AA 5% off, cashier_a selling there too."""
+    return Merchant.objects.get(name=NOODLES)
 
 
 def keeper_c(w: World) -> User:

@@ -14,6 +14,7 @@ from cunxin.accounts.permissions import Perm
 from cunxin.core.fields import Code, Search
 from cunxin.core.http import api_check
 from cunxin.core.paging import Page, PageIn, paginate
+from cunxin.core.scoping import may
 from cunxin.records import selectors
 from cunxin.records.models import Objection, Record
 
@@ -114,7 +115,7 @@ def _with_everything(records: Any) -> Any:
 
 
 def _staff(request: HttpRequest, record: Record) -> bool:
-    return selectors.can(request.user, Perm.VIEW_RECORDS, record.village.code)
+    return may(request.user, Perm.VIEW_RECORDS, record.village.code)
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Shops, their keepers, goods and stock, managed by the committee or the credit centre."""
+"""Shops, their keepers, goods and stock, managed by the committee or the credit centre.
+
+A shop opens with its unit; a keeper is a user holding the shop keeper role in that unit
+(granted here, resting on their keeper role in the village).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from cunxin.accounts.actions import assign_in_unit, end_assignment
 from cunxin.accounts.models import RoleAssignment
 from cunxin.accounts.permissions import Perm, Role
 from cunxin.core import audit
@@ -16,7 +21,10 @@ from cunxin.core.errors import Conflict, DomainError
 from cunxin.core.scoping import require
 from cunxin.records.evidence import PhotoSource, check_photo
 from cunxin.regions.models import Region
-from cunxin.shop.models import Goods, Shop, ShopKeeper, StockMove, StockReason
+from cunxin.shop.models import Goods, Shop, StockMove, StockReason
+from cunxin.shop.selectors import keepers_of
+from cunxin.units.actions import open_owned_unit, rename_owned_unit
+from cunxin.units.models import UnitKind
 
 NAME_MAX = 60
 ADDRESS_MAX = 120
@@ -47,9 +55,11 @@ def do_create_shop(village: Region, *, name: str, address: str = "", acting_user
     if not village.is_village:
         raise DomainError("not_village", _("信用超市须属于一个村。"), field="village")
     name = _text(name, "name", NAME_MAX)
-    shop = Shop(
-        village=village, name=name, address=_text(address, "address", ADDRESS_MAX, required=False)
-    )
+    address = _text(address, "address", ADDRESS_MAX, required=False)
+    if Shop.objects.filter(village=village, name=name).exists():
+        raise Conflict("shop_exists", _("本村已有“%s”。") % name, field="name")
+    unit = open_owned_unit(UnitKind.SHOP, name=name, region=village, acting_user=acting_user)
+    shop = Shop(village=village, unit=unit, name=name, address=address)
     try:
         with transaction.atomic():
             shop.save()
@@ -64,7 +74,7 @@ def do_create_shop(village: Region, *, name: str, address: str = "", acting_user
 @transaction.atomic
 def do_edit_shop(shop: Shop, *, name: str, address: str, active: bool, acting_user: Any) -> Shop:
     """Rename, move or close a shop (a closed shop redeems nothing)."""
-    shop = Shop.objects.select_for_update().select_related("village").get(pk=shop.pk)
+    shop = Shop.objects.select_for_update().select_related("village", "unit").get(pk=shop.pk)
     _manage(acting_user, shop)
     before = audit.snapshot(shop)
     shop.name = _text(name, "name", NAME_MAX)
@@ -75,6 +85,7 @@ def do_edit_shop(shop: Shop, *, name: str, address: str, active: bool, acting_us
             shop.save()
     except IntegrityError:
         raise Conflict("shop_exists", _("本村已有“%s”。") % shop.name, field="name") from None
+    rename_owned_unit(shop.unit, shop.name)
     old, new = audit.changed(before, audit.snapshot(shop))
     audit.record(
         acting_user, "shop.edit_shop", shop, region_code=shop.village.code, before=old, after=new
@@ -89,18 +100,18 @@ def holds_keeper_role(user: Any, village: Region) -> bool:
 
 
 @transaction.atomic
-def do_add_keeper(shop: Shop, user: Any, *, acting_user: Any) -> ShopKeeper:
-    """Let a user holding the keeper role in the shop's village redeem at this shop."""
+def do_add_keeper(shop: Shop, user: Any, *, acting_user: Any) -> RoleAssignment:
+    """Let a user holding the keeper role in the shop's village redeem at this shop (the shop
+    keeper role in the shop's unit)."""
+    shop = Shop.objects.select_for_update().select_related("village", "unit").get(pk=shop.pk)
     _manage(acting_user, shop)
     if not holds_keeper_role(user, shop.village):
         raise DomainError(
             "keeper_role_missing", _("此账号在本村没有店主角色，请先授予角色。"), field="user"
         )
-    keeper, created = ShopKeeper.objects.get_or_create(
-        shop=shop, user=user, defaults={"added_by": acting_user}
-    )
-    if not created:
+    if keepers_of(shop).filter(user=user).exists():
         raise Conflict("keeper_exists", _("此人已是本店店主。"), field="user")
+    keeper = assign_in_unit(user, Role.SHOP_KEEPER, shop.unit, acting_user=acting_user)
     audit.record(
         acting_user,
         "shop.add_keeper",
@@ -112,20 +123,24 @@ def do_add_keeper(shop: Shop, user: Any, *, acting_user: Any) -> ShopKeeper:
 
 
 @transaction.atomic
-def do_remove_keeper(keeper: ShopKeeper, *, acting_user: Any) -> None:
-    """Stop a keeper redeeming at the shop (their past redemptions stay theirs)."""
-    shop = keeper.shop
+def do_remove_keeper(keeper: RoleAssignment, *, acting_user: Any) -> None:
+    """Stop a keeper redeeming at the shop (their past redemptions stay theirs; the role's row
+    stays, ended, as history)."""
+    shop = (
+        Shop.objects.select_for_update()
+        .select_related("village")
+        .filter(unit_id=keeper.unit_id or 0)
+        .first()
+    )
+    if shop is None:
+        raise Conflict("keeper_gone", _("此店主已被移除。"))
     _manage(acting_user, shop)
-    deleted, _rows = ShopKeeper.objects.filter(pk=keeper.pk).delete()
-    if not deleted:
+    if keeper.role != Role.SHOP_KEEPER or not end_assignment(keeper):
         raise Conflict("keeper_gone", _("此店主已被移除。"))
     audit.record(
         acting_user,
         "shop.remove_keeper",
-        None,
-        object_type="shop.shopkeeper",
-        object_id=str(keeper.pk),
-        object_repr=f"{shop.name}: {keeper.user}",
+        keeper,
         region_code=shop.village.code,
         before={"shop": shop.pk, "user": keeper.user_id},
     )

@@ -9,12 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from cunxin.cards.identify import Customer
-from cunxin.conftest import World
+from cunxin.conftest import SHOP, World
 from cunxin.core.images import sample_image
 from cunxin.ledger.actions import TransferSpec, issuance_account_ids, post, resident_account_ids
 from cunxin.ledger.models import Account, AccountKind, Currency
 from cunxin.people.models import Resident
-from cunxin.shop.actions.catalogue import GoodsData, do_add_keeper, do_create_goods, do_create_shop
+from cunxin.shop.actions.catalogue import GoodsData, do_create_goods
 from cunxin.shop.actions.redeem import do_redeem
 from cunxin.shop.models import Goods, Redemption, Shop
 
@@ -52,15 +52,11 @@ def spendable(resident: Resident) -> int:
 
 
 def shop_a(w: World) -> Shop:
-    """前双村's supermarket, kept by keeper_a, with rice (50 points, 10 in stock, 2 a month)
-    and oil (30 points, 5 in stock)."""
-    existing = Shop.objects.filter(village=w.village_a).first()
-    if existing is not None:
-        return existing
-    shop = do_create_shop(
-        w.village_a, name="前双村信用超市", address="村委会东侧", acting_user=w.committee_a
-    )
-    do_add_keeper(shop, w.keeper_a, acting_user=w.committee_a)
+    """前双村's supermarket (the world's, kept by keeper_a), stocked with rice (50 points, 10
+    in stock, 2 a month) and oil (30 points, 5 in stock)."""
+    shop = Shop.objects.get(village=w.village_a, name=SHOP)
+    if shop.goods.exists():
+        return shop
     do_create_goods(
         shop, GoodsData(name=RICE, price=50, monthly_limit=2), stock=10, acting_user=w.committee_a
     )

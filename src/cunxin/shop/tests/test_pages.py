@@ -108,7 +108,7 @@ def test_the_committee_runs_the_shop(policy_world: World) -> None:
     w = policy_world
     committee = login(w.committee_a)
     created = committee.post(
-        "/shop/new/", {"village": w.village_a.pk, "name": "前双村信用超市", "address": "村委会"}
+        "/shop/new/", {"village": w.village_a.pk, "name": "前双村便民超市", "address": "村委会"}
     )
     assert created.status_code == 302
     shop_url = created["Location"]

@@ -23,7 +23,7 @@ from cunxin.cards.identify import identify
 from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError, Forbidden, NotFound
 from cunxin.core.http import requires
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.records.standing import PolicyCache
 from cunxin.shop import selectors
 from cunxin.shop.actions.redeem import (
@@ -170,7 +170,7 @@ def redemptions(request: HttpRequest) -> HttpResponse:
             "today": day == timezone.localdate(),
             "shop_id": shop_id,
             "total": sum(r.points for r in found if r.status == RedemptionStatus.DONE),
-            "can_manage": not scope_of(request.user, Perm.MANAGE_SHOP).empty,
+            "can_manage": may(request.user, Perm.MANAGE_SHOP),
         },
     )
 

@@ -17,7 +17,7 @@ from cunxin.accounts.permissions import Perm, Role
 from cunxin.core.cleaning import parse_id
 from cunxin.core.errors import DomainError, Forbidden, NotFound
 from cunxin.core.http import requires, run_action, set_queryset
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.shop import selectors
 from cunxin.shop.actions.catalogue import (
     do_add_keeper,
@@ -29,7 +29,7 @@ from cunxin.shop.actions.catalogue import (
     do_remove_keeper,
 )
 from cunxin.shop.forms import GoodsForm, NewGoodsForm, ShopEditForm, ShopForm, StockForm
-from cunxin.shop.models import Goods, Shop, ShopKeeper
+from cunxin.shop.models import Goods, Shop
 
 
 def _shop(request: HttpRequest, pk: int) -> Shop:
@@ -61,7 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "shops": selectors.shops_for(request.user),
             "kept": set(selectors.kept_shops(request.user).values_list("pk", flat=True)),
-            "can_manage": not scope_of(request.user, Perm.MANAGE_SHOP).empty,
+            "can_manage": may(request.user, Perm.MANAGE_SHOP),
         },
     )
 
@@ -87,7 +87,7 @@ def shop_new(request: HttpRequest) -> HttpResponse:
 
 
 def _keeper_candidates(shop: Shop) -> list[User]:
-    kept = ShopKeeper.objects.filter(shop=shop).values("user_id")
+    kept = selectors.keepers_of(shop).values("user_id")
     return list(
         User.objects.filter(
             assignments__role=Role.KEEPER,
@@ -104,14 +104,14 @@ def _keeper_candidates(shop: Shop) -> list[User]:
 def shop_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A shop: its goods and stock; who manages shops edits it, its keepers and goods here."""
     shop = _shop(request, pk)
-    can_manage = scope_of(request.user, Perm.MANAGE_SHOP).covers_region(shop.village.code)
+    can_manage = may(request.user, Perm.MANAGE_SHOP, shop)
     return render(
         request,
         "shop/shop.html",
         {
             "shop": shop,
             "goods": shop.goods.all(),
-            "keepers": ShopKeeper.objects.filter(shop=shop).select_related("user"),
+            "keepers": selectors.keepers_of(shop),
             "can_manage": can_manage,
             "can_redeem": shop.pk
             in set(selectors.kept_shops(request.user).values_list("pk", flat=True)),
@@ -183,9 +183,7 @@ def keeper_add(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Perm.MANAGE_SHOP)
 def keeper_remove(request: HttpRequest, pk: int, keeper_id: int) -> HttpResponse:
     shop = _managed_shop(request, pk)
-    keeper = get_object_or_404(
-        ShopKeeper.objects.select_related("shop__village", "user"), pk=keeper_id, shop=shop
-    )
+    keeper = get_object_or_404(selectors.keepers_of(shop), pk=keeper_id)
     return _act(
         request,
         lambda: do_remove_keeper(keeper, acting_user=request.user),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError
-from cunxin.core.scoping import require, scope_of
+from cunxin.core.scoping import may, require
 from cunxin.notifications.actions import Note, notify
 from cunxin.regions.models import Region
 from cunxin.volunteering import workflow
@@ -262,9 +262,9 @@ def _tell_everyone(activity: Activity, kind: str, text: str) -> None:
 
 def may_edit_activity(user: Any, activity: Activity) -> bool:
     """Whether the user may change the activity: an organiser of its region, while it is open."""
-    return activity.status in workflow.OPEN and scope_of(
-        user, Perm.MANAGE_ACTIVITIES
-    ).covers_region(activity.region.code)
+    return activity.status in workflow.OPEN and may(
+        user, Perm.MANAGE_ACTIVITIES, region=activity.region.code
+    )
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from cunxin.accounts.permissions import Perm
 from cunxin.core import audit
 from cunxin.core.errors import Conflict, DomainError, Forbidden
-from cunxin.core.scoping import require, scope_of
+from cunxin.core.scoping import may, require
 from cunxin.core.workflow import passes
 from cunxin.notifications.actions import Note, notify
 from cunxin.people.models import Resident, ResidentStatus
@@ -53,8 +53,7 @@ def open_to(activity: Activity, resident: Resident) -> bool:
 
 def check_acts_for(user: Any, permission: str, resident: Resident) -> None:
     """The user may act for this villager: a villager for themselves, staff in their village."""
-    scope = scope_of(user, permission)
-    if not scope.covers_resident(resident.pk, resident.village.code):
+    if not may(user, permission, region=resident.village.code, resident=resident.pk):
         raise Forbidden("forbidden", _("您没有权限为%s办理。") % resident.name)
 
 
@@ -143,7 +142,7 @@ def check_sign_up(user: Any, activity: Activity, resident: Resident) -> None:
         )
     if resident.status != ResidentStatus.ACTIVE:
         raise DomainError("resident_inactive", _("%s 已不在册。") % resident.name)
-    organiser = scope_of(user, Perm.MANAGE_ACTIVITIES).covers_region(activity.region.code)
+    organiser = may(user, Perm.MANAGE_ACTIVITIES, region=activity.region.code)
     if timezone.now() > activity.sign_up_deadline and not organiser:
         raise DomainError(
             "deadline_passed",

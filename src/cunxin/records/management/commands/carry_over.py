@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from cunxin.accounts.models import User
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import DomainError
-from cunxin.core.scoping import scope_of
+from cunxin.core.scoping import may
 from cunxin.records.actions.carryover import CarryOverPlan, do_carry_over, plan_carry_over
 from cunxin.regions.models import Level, Region
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"没有手机号为 {options['user']} 的有效账号。")
         village = Region.objects.filter(code=options["village"], level=Level.VILLAGE).first()
-        if village is None or not scope_of(user, Perm.CARRY_OVER).covers_region(village.code):
+        if village is None or not may(user, Perm.CARRY_OVER, village.code):
             raise CommandError(f"找不到村 {options['village']}，或该账号无权结转。")
         period_end: datetime.date = options["period_end"]
         try:

@@ -39,7 +39,7 @@ def history_from_the_rows(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('merchants', '0001_initial'),
+        ('merchants', '0004_merchant_unit_required'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -41,7 +41,7 @@ def history_from_the_rows(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0001_initial'),
+        ('shop', '0004_shop_unit_required'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
