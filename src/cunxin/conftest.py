@@ -69,6 +69,9 @@ PERSONA_NAMES = {
     "keeper_a": "前双店主",
     "collector_b": "庄头采集",
     "villager_a": "村民甲",
+    "cashier_a": "面馆收银",
+    "handler_a": "住建承办",
+    "handler_b": "执法承办",
 }
 
 # The shop's and coupons' test helpers give points with fixture grants of this kind.
@@ -244,7 +247,7 @@ def _build_units(world: World, county: Region) -> None:
     do_set_discounts(merchant, NOODLES_DISCOUNTS, acting_user=users["keeper_a"])
     users["cashier_a"] = do_create_user(
         phone="13800000013",
-        name="cashier_a",
+        name=PERSONA_NAMES["cashier_a"],
         password=PASSWORD,
         role=Role.KEEPER,
         region=world.village_a,
@@ -265,7 +268,7 @@ def _build_units(world: World, county: Region) -> None:
     ):
         users[key] = do_create_user(
             phone=phone,
-            name=key,
+            name=PERSONA_NAMES[key],
             password=PASSWORD,
             role=Role.HANDLER,
             region=None,

@@ -90,7 +90,7 @@ ROUTES = [
         lambda w: f"{P}/{_housing(w)}/",
         "handler_a",
         ["handler_b"],
-        secret="handler_a",  # the unit's people
+        secret="住建承办",  # the unit's people
         extra_refused=["clerk", "keeper_a", "cashier_a"],
     ),
     Route(
@@ -179,7 +179,7 @@ ROUTES = [
         lambda w: f"{API}/units/{_housing(w)}",
         "handler_a",
         ["handler_b"],
-        secret="handler_a",
+        secret="住建承办",
         extra_refused=["clerk", "keeper_a", "cashier_a"],
     ),
     Route(
