@@ -220,6 +220,10 @@ class ReportHead(models.Model):
     """A ledger chain head the fund's public report printed, kept the first time it is shown:
     ``check-ledger`` compares every one with the chain as it is now (``ledger.witness``)."""
 
+    # Showing the public report writes this note (at most one row per link of the chain):
+    # reading it changes nothing a user owns, which is how the access tests judge a read.
+    WRITTEN_ON_READ = True
+
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="report_heads")
     seq = models.PositiveBigIntegerField()
     hash = models.CharField(max_length=64)

@@ -70,7 +70,7 @@ def _second_keeper(w: World) -> User:
     if found is None:
         found = do_create_user(
             phone="13800000077",
-            name="keeper_a2",
+            name="前双二号店员",
             password=PASSWORD,
             role=Role.KEEPER,
             region=w.village_a,

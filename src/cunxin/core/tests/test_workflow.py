@@ -17,6 +17,8 @@ from cunxin.core.workflow import NEW, REASON_MAX, Reason, Workflow, WorkflowErro
 from cunxin.core.workflow import Transition as T
 from cunxin.merchants.models import Merchant, MerchantEvent
 from cunxin.merchants.models import MerchantStatus as S
+from cunxin.units.actions import open_owned_unit
+from cunxin.units.models import UnitKind
 
 LICENCES = count(1)
 
@@ -54,7 +56,13 @@ def machine(**kwargs: Any) -> Workflow[Merchant]:
 
 
 def unsaved(world: World, name: str = "小卖部") -> Merchant:
+    """A merchant not yet saved, with the unit every merchant has (made as its action does)."""
+    with transaction.atomic():
+        unit = open_owned_unit(
+            UnitKind.MERCHANT, name=name, region=world.town, acting_user=world.admin
+        )
     return Merchant(
+        unit=unit,
         region=world.town,
         name=name,
         address="村口",
@@ -136,6 +144,7 @@ def test_a_change_the_table_does_not_allow_is_refused_in_one_wording(world: Worl
     assert str(refused.value) == f"商家 #{merchant.pk} 当前为“待审核”，不能改为“已暂停”。"
     with pytest.raises(Conflict) as again:
         merchants.check(merchant, S.APPLIED, actor=None)
+    assert again.value.code == "test_status"
     assert str(again.value) == f"商家 #{merchant.pk} 已经是“待审核”。"
 
 
@@ -183,8 +192,9 @@ def test_reasons_are_asked_the_same_way_everywhere(world: World) -> None:
     assert merchants.clean_reason("  证照过期  ", to=S.REFUSED) == "证照过期"
     # Optional: nothing is fine, but what is given follows the same rule.
     assert merchants.clean_reason("", to=S.SUSPENDED) == ""
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as short:
         merchants.clean_reason("停", to=S.SUSPENDED)
+    assert short.value.code == "reason_required"
 
 
 # --- apply and history ------------------------------------------------------------------------
@@ -237,14 +247,17 @@ def test_the_bulk_path_checks_every_object_first_then_moves_them_all(world: Worl
     with transaction.atomic():
         merchants.apply(rows[0], S.REFUSED, actor=None, reason="重复申请")
     # One object the table refuses: nothing moves.
-    with pytest.raises(Conflict), transaction.atomic():
+    with pytest.raises(Conflict) as refused, transaction.atomic():
         merchants.apply_many(rows, S.ACTIVE, actor=None)
-    assert set(Merchant.objects.values_list("status", flat=True)) == {S.APPLIED, S.REFUSED}
+    assert refused.value.code == "test_status"
+    # (the world has merchants of its own: only these five are looked at)
+    ours = Merchant.objects.filter(pk__in=[m.pk for m in rows])
+    assert set(ours.values_list("status", flat=True)) == {S.APPLIED, S.REFUSED}
     with transaction.atomic():
         events = merchants.apply_many(rows[1:], S.ACTIVE, actor=world.clerk)
     assert len(events) == 4
-    assert Merchant.objects.filter(status=S.ACTIVE).count() == 4
-    moved = MerchantEvent.objects.filter(to_status=S.ACTIVE)
+    assert ours.filter(status=S.ACTIVE).count() == 4
+    moved = MerchantEvent.objects.filter(to_status=S.ACTIVE, merchant__in=ours)
     assert sorted(moved.values_list("merchant_id", flat=True)) == sorted(m.pk for m in rows[1:])
     assert set(moved.values_list("from_status", "actor")) == {(S.APPLIED, world.clerk.pk)}
-    assert MerchantEvent.objects.filter(from_status=NEW).count() == 5
+    assert MerchantEvent.objects.filter(from_status=NEW, merchant__in=ours).count() == 5

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cunxin.conftest import World
+from cunxin.core.images import sample_image
 from cunxin.ledger.chain import GENESIS, LEGACY, link_digest
 from cunxin.ledger.models import ChainHead, Transfer
 from cunxin.ledger.walk import links
@@ -28,7 +29,7 @@ from cunxin.records.actions.review import do_approve
 from cunxin.records.models import Notice, Record
 from cunxin.regions.models import Region
 
-JPEG = b"\xff\xd8\xff\xe0 fake jpeg body"
+JPEG = sample_image()
 STORY = (("张三", "PW-R01", "2"), ("王建国", "AP-P01", "1"))
 _GUARDS = importlib.import_module("cunxin.ledger.migrations.0005_owner_only_guards")
 

@@ -69,7 +69,7 @@ def test_a_scope_tells_a_unit_from_its_descendants_and_from_a_longer_id() -> Non
 
 def test_a_leader_reaches_the_sub_units_and_a_handler_only_their_own(world: World) -> None:
     housing = _unit(HOUSING)
-    leader = _person(world, "leader_a", "13800000021", Role.LEADER, unit=housing)
+    leader = _person(world, "住建局局长", "13800000021", Role.LEADER, unit=housing)
     assert _seen(leader) == {HOUSING, HOUSING_OFFICE}
     assert _seen(world.handler_a) == {HOUSING}
     assert _seen(world.handler_b) == {ENFORCEMENT}
@@ -79,14 +79,15 @@ def test_a_leader_reaches_the_sub_units_and_a_handler_only_their_own(world: Worl
     assert not may(world.handler_a, Perm.VIEW_UNITS, office)
     assert may(world.handler_a, Perm.VIEW_UNITS, housing)
     assert not may(world.handler_b, Perm.VIEW_UNITS, housing)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refused:
         require(world.handler_b, Perm.VIEW_UNITS, housing)
+    assert refused.value.code == "forbidden"
     require(world.handler_a, Perm.VIEW_UNITS, unit=housing)
 
 
 def test_a_role_in_an_inactive_unit_reaches_nothing(world: World) -> None:
     housing = _unit(HOUSING)
-    leader = _person(world, "leader_a", "13800000021", Role.LEADER, unit=housing)
+    leader = _person(world, "住建局局长", "13800000021", Role.LEADER, unit=housing)
     do_set_unit_active(housing, active=False, reason="机构改革", acting_user=world.admin)
     # The sub-unit went with it.
     assert not _unit(HOUSING_OFFICE).active
@@ -103,7 +104,7 @@ def test_a_role_in_an_inactive_unit_reaches_nothing(world: World) -> None:
 
 def test_region_roles_reach_no_unit_and_unit_roles_no_region(world: World) -> None:
     county_centre = _person(
-        world, "county_clerk", "13800000022", Role.CENTRE, region=Region.objects.get(code=COUNTY)
+        world, "县信用中心科员", "13800000022", Role.CENTRE, region=Region.objects.get(code=COUNTY)
     )
     housing = _unit(HOUSING)
     # The county's centre reads the county's units through their region, not through the unit:

@@ -27,7 +27,7 @@ def _unit(name: str) -> Unit:
 def _county_clerk(w: World) -> User:
     return do_create_user(
         phone="13800000031",
-        name="county_clerk",
+        name="县信用中心科员",
         password=PASSWORD,
         role=Role.CENTRE,
         region=Region.objects.get(code=COUNTY),
@@ -47,8 +47,9 @@ def test_a_sub_unit_takes_its_parents_region_and_path_and_is_audited(world: Worl
     assert works.ancestor_ids == [housing.pk]
     entry = AuditEntry.objects.get(action="units.create", object_id=str(works.pk))
     assert (entry.actor_id, entry.unit_path, entry.region_code) == (clerk.pk, works.path, COUNTY)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         do_create_unit(name="市政处", kind=UnitKind.DEPARTMENT, parent=housing, acting_user=clerk)
+    assert refused.value.code == "unit_exists"
 
 
 def test_moving_a_unit_moves_its_sub_units_and_what_reaches_them(world: World) -> None:
@@ -59,7 +60,7 @@ def test_moving_a_unit_moves_its_sub_units_and_what_reaches_them(world: World) -
     )
     leader = do_create_user(
         phone="13800000032",
-        name="leader_b",
+        name="执法局局长",
         password=PASSWORD,
         role=Role.LEADER,
         region=None,
@@ -94,10 +95,11 @@ def test_deactivating_takes_the_sub_units_and_a_reason(world: World) -> None:
             _unit(HOUSING_OFFICE), active=True, reason="恢复", acting_user=world.admin
         )
     assert caught.value.code == "parent_inactive"
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         do_create_unit(
             name="新科室", kind=UnitKind.DEPARTMENT, parent=housing, acting_user=world.admin
         )
+    assert refused.value.code == "parent_inactive"
     do_set_unit_active(housing, active=True, reason="恢复", acting_user=world.admin)
     assert _unit(HOUSING).active
     assert not _unit(HOUSING_OFFICE).active
@@ -110,7 +112,7 @@ def test_units_are_kept_at_county_level(world: World) -> None:
     housing = _unit(HOUSING)
     county_clerk = _county_clerk(world)
     for town_clerk in (world.clerk, world.clerk2):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refused:
             do_edit_unit(
                 housing,
                 name="住建",
@@ -118,6 +120,7 @@ def test_units_are_kept_at_county_level(world: World) -> None:
                 region=housing.region,
                 acting_user=town_clerk,
             )
+        assert refused.value.code == "forbidden"
     do_edit_unit(
         housing,
         name="住房和城乡建设局",
@@ -139,13 +142,15 @@ def test_units_are_kept_at_county_level(world: World) -> None:
         )
     assert caught.value.code == "town_government_region"
     # A body serving no one region is the platform admin's.
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refused:
         do_create_unit(name="供电公司", kind=UnitKind.OUTSIDE, acting_user=county_clerk)
+    assert refused.value.code == "forbidden"
     for handler in (world.handler_a, world.handler_b):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refused:
             do_create_unit(
                 name="科室", kind=UnitKind.DEPARTMENT, parent=housing, acting_user=handler
             )
+        assert refused.value.code == "forbidden"
 
 
 def test_a_shops_unit_changes_only_with_its_shop(world: World) -> None:
@@ -177,7 +182,7 @@ def test_the_admin_builds_a_unit_and_its_handler_reads_it(world: World) -> None:
     assert member.status_code == 302
     page = login(world.handler_b).get(f"/units/{works.pk}/").content.decode()
     assert "市政处" in page
-    assert "handler_b" in page
+    assert world.handler_b.name in page
     assert login(world.handler_a).get(f"/units/{works.pk}/").status_code == 404
     listed = login(world.handler_b).get("/api/units/units").json()
     assert {u["name"] for u in listed} == {ENFORCEMENT, "市政处"}

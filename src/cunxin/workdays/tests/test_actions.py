@@ -57,10 +57,11 @@ def test_a_county_centre_imports_a_year_and_every_village_counts_by_it(world: Wo
 
 
 def test_a_town_centre_keeps_no_table(world: World) -> None:
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refused:
         do_import_calendar(
             county(world), table_csv(SPRING_2025), "2025.csv", acting_user=world.clerk
         )
+    assert refused.value.code == "forbidden"
     # Even the platform admin does not give a town a table of its own.
     with pytest.raises(DomainError) as refused:
         do_import_calendar(world.town, table_csv(SPRING_2025), "2025.csv", acting_user=world.admin)
@@ -203,9 +204,11 @@ def test_deleting_a_year_needs_a_reason_and_the_right_to_manage(world: World) ->
     table = CalendarYear.objects.get(region=county(world), year=2025)
     with pytest.raises(DomainError) as refused:
         do_delete_calendar(table, acting_user=world.admin, reason="  ")
+    assert refused.value.code == "reason_required"
     assert refused.value.field == "reason"
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refused:
         do_delete_calendar(table, acting_user=world.clerk, reason="不要了")
+    assert refused.value.code == "forbidden"
     assert CalendarYear.objects.filter(pk=table.pk).exists()
 
 
