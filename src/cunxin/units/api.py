@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core.errors import DomainError, NotFound
+from cunxin.core.fields import Code, Id, Name, Reason
 from cunxin.core.http import api_check
 from cunxin.regions.models import Region
 from cunxin.units import selectors
@@ -38,7 +39,7 @@ class UnitOut(Schema):
     active: bool
 
 
-class MemberOut(Schema):
+class UnitMemberOut(Schema):
     id: int
     user_id: int
     name: str
@@ -47,26 +48,26 @@ class MemberOut(Schema):
 
 
 class UnitDetailOut(UnitOut):
-    members: list[MemberOut]
+    members: list[UnitMemberOut]
 
 
 class UnitEditIn(Schema):
-    name: str
+    name: Name
     kind: UnitKind
-    region_code: str | None = None
+    region_code: Code | None = None
 
 
 class UnitIn(UnitEditIn):
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class MoveIn(Schema):
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class ActiveIn(Schema):
     active: bool
-    reason: str
+    reason: Reason
 
 
 def _out(unit: Unit) -> dict[str, Any]:
@@ -82,12 +83,12 @@ def _out(unit: Unit) -> dict[str, Any]:
     }
 
 
-def _unit(request: HttpRequest, unit_id: int) -> Unit:
+def _unit(request: HttpRequest, unit_id: Id) -> Unit:
     unit: Unit = get_object_or_404(selectors.units_for(request.user, owned=True), pk=unit_id)
     return unit
 
 
-def _managed(request: HttpRequest, unit_id: int) -> Unit:
+def _managed(request: HttpRequest, unit_id: Id) -> Unit:
     unit = _unit(request, unit_id)
     if not may_manage(request.user, unit):
         raise NotFound("not_found", _("没有找到这个单位。"))
@@ -134,7 +135,7 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> Status[dict[str, Any]]
 
 
 @router.get("/units/{unit_id}", response=UnitDetailOut, summary="单位详情")
-def get_unit(request: HttpRequest, unit_id: int) -> dict[str, Any]:
+def get_unit(request: HttpRequest, unit_id: Id) -> dict[str, Any]:
     api_check(request, Perm.VIEW_UNITS)
     unit = _unit(request, unit_id)
     members = [
@@ -151,7 +152,7 @@ def get_unit(request: HttpRequest, unit_id: int) -> dict[str, Any]:
 
 
 @router.post("/units/{unit_id}", response=UnitOut, summary="修改单位")
-def edit_unit(request: HttpRequest, unit_id: int, payload: UnitEditIn) -> dict[str, Any]:
+def edit_unit(request: HttpRequest, unit_id: Id, payload: UnitEditIn) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_UNITS)
     unit = do_edit_unit(
         _managed(request, unit_id),
@@ -164,7 +165,7 @@ def edit_unit(request: HttpRequest, unit_id: int, payload: UnitEditIn) -> dict[s
 
 
 @router.post("/units/{unit_id}/move", response=UnitOut, summary="移动单位")
-def move_unit(request: HttpRequest, unit_id: int, payload: MoveIn) -> dict[str, Any]:
+def move_unit(request: HttpRequest, unit_id: Id, payload: MoveIn) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_UNITS)
     unit = _managed(request, unit_id)
     moved = do_move_unit(
@@ -174,7 +175,7 @@ def move_unit(request: HttpRequest, unit_id: int, payload: MoveIn) -> dict[str, 
 
 
 @router.post("/units/{unit_id}/active", response=UnitOut, summary="停用或启用单位")
-def set_active(request: HttpRequest, unit_id: int, payload: ActiveIn) -> dict[str, Any]:
+def set_active(request: HttpRequest, unit_id: Id, payload: ActiveIn) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_UNITS)
     unit = do_set_unit_active(
         _managed(request, unit_id),

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cunxin.accounts.models import User
+from cunxin.core.forms import CleanForm
 from cunxin.core.http import set_choices, set_queryset
 from cunxin.regions.models import Region
 from cunxin.units.models import OWNED_KINDS, Unit, UnitKind
@@ -17,7 +18,7 @@ _SELECT = {"class": "weui-select"}
 KINDS = [(k.value, k.label) for k in UnitKind if k not in OWNED_KINDS]
 
 
-class UnitForm(forms.Form):
+class UnitForm(CleanForm):
     name = forms.CharField(label=_("名称"), max_length=60, widget=forms.TextInput(attrs=_TEXT))
     kind = forms.ChoiceField(label=_("类别"), choices=KINDS, widget=forms.Select(attrs=_SELECT))
     region = forms.ModelChoiceField(
@@ -47,7 +48,7 @@ class NewUnitForm(UnitForm):
         set_queryset(self.fields["parent"], parents)
 
 
-class MoveForm(forms.Form):
+class MoveForm(CleanForm):
     parent = forms.ModelChoiceField(
         label=_("新的上级单位"),
         queryset=Unit.objects.none(),
@@ -61,11 +62,11 @@ class MoveForm(forms.Form):
         set_queryset(self.fields["parent"], parents)
 
 
-class ActiveForm(forms.Form):
+class ActiveForm(CleanForm):
     reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
 
 
-class MemberForm(forms.Form):
+class MemberForm(CleanForm):
     user = forms.ModelChoiceField(
         label=_("账号"), queryset=User.objects.none(), widget=forms.Select(attrs=_SELECT)
     )

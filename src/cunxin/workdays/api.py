@@ -4,21 +4,26 @@ and a deadline computed the way every app computes it."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
+from ninja.params.functions import Form as form_param
 
 from cunxin.accounts.permissions import Perm
 from cunxin.core import workdays
 from cunxin.core.errors import DomainError, NotFound
+from cunxin.core.fields import Code, Count, Id, Line, Reason, Year
 from cunxin.core.http import CSV, XLSX, api_check, download
 from cunxin.regions.models import Region
 from cunxin.workdays import actions, official, selectors, spreadsheet
 from cunxin.workdays.models import FIRST_YEAR, LAST_YEAR, CalendarYear, DayKind
+
+# A form field with a default (``Form[Line] = ""`` would lose the default of an annotated type).
+NO_SOURCE = form_param("")
 
 router = Router(tags=["workdays"])
 
@@ -61,7 +66,7 @@ def _days(table: CalendarYear) -> list[dict[str, Any]]:
 
 
 @router.get("/tables", response=list[TableOut], summary="节假日表（本人可见的区划）")
-def list_tables(request: HttpRequest, year: int | None = None) -> list[dict[str, Any]]:
+def list_tables(request: HttpRequest, year: Year | None = None) -> list[dict[str, Any]]:
     api_check(request, Perm.VIEW_CALENDAR)
     tables = selectors.tables_for(request.user).order_by("region__code", "year")
     if year is not None:
@@ -70,7 +75,7 @@ def list_tables(request: HttpRequest, year: int | None = None) -> list[dict[str,
 
 
 @router.get("/tables/{table_id}", response=TableDetailOut, summary="一年的节假日表")
-def get_table(request: HttpRequest, table_id: int) -> dict[str, Any]:
+def get_table(request: HttpRequest, table_id: Id) -> dict[str, Any]:
     api_check(request, Perm.VIEW_CALENDAR)
     table = get_object_or_404(selectors.tables_for(request.user), pk=table_id)
     return {**_table_out(table), "days": _days(table)}
@@ -97,7 +102,7 @@ def _region(request: HttpRequest, code: str) -> Region:
     response=YearOut,
     summary="某地某年的工作日历（适用哪张表、是否缺表、全年工作日数）",
 )
-def region_year(request: HttpRequest, region_code: str, year: int) -> dict[str, Any]:
+def region_year(request: HttpRequest, region_code: Code, year: Year) -> dict[str, Any]:
     api_check(request, Perm.VIEW_CALENDAR)
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise DomainError("year_invalid", _("年份应在2000至2100年之间。"), field="year")
@@ -129,9 +134,9 @@ class DeadlineOut(Schema):
 )
 def compute_deadline(
     request: HttpRequest,
-    region_code: str,
+    region_code: Code,
     start: datetime.datetime,
-    amount: int,
+    amount: Count,
     unit: workdays.Unit = workdays.Unit.WORKING_DAYS,
 ) -> dict[str, Any]:
     api_check(request, Perm.VIEW_CALENDAR)
@@ -165,8 +170,8 @@ class ImportOut(Schema):
 def import_table(
     request: HttpRequest,
     file: File[UploadedFile],
-    region_code: Form[str],
-    source: Form[str] = "",
+    region_code: Form[Code],
+    source: Line = NO_SOURCE,
     dry_run: Form[bool] = False,
 ) -> actions.ImportResult:
     api_check(request, Perm.MANAGE_CALENDAR)
@@ -182,7 +187,7 @@ def import_table(
 
 
 class OfficialIn(Schema):
-    region_code: str
+    region_code: Code
 
 
 @router.post(
@@ -199,7 +204,9 @@ def install_official(request: HttpRequest, payload: OfficialIn) -> list[actions.
 
 
 @router.get("/tables/{table_id}/export", summary="导出一年的节假日表（可原样再导入）")
-def export_table(request: HttpRequest, table_id: int, format: str = "xlsx") -> HttpResponse:
+def export_table(
+    request: HttpRequest, table_id: Id, format: Literal["xlsx", "csv"] = "xlsx"
+) -> HttpResponse:
     api_check(request, Perm.VIEW_CALENDAR)
     table = get_object_or_404(selectors.tables_for(request.user), pk=table_id)
     days = list(table.days.values_list("date", "kind", "name"))
@@ -212,7 +219,7 @@ def export_table(request: HttpRequest, table_id: int, format: str = "xlsx") -> H
 
 
 class DeleteIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class DeletedOut(Schema):
@@ -222,7 +229,7 @@ class DeletedOut(Schema):
 
 
 @router.post("/tables/{table_id}/delete", response=DeletedOut, summary="删除一年的节假日表")
-def delete_table(request: HttpRequest, table_id: int, payload: DeleteIn) -> dict[str, Any]:
+def delete_table(request: HttpRequest, table_id: Id, payload: DeleteIn) -> dict[str, Any]:
     api_check(request, Perm.MANAGE_CALENDAR)
     table = get_object_or_404(selectors.tables_for(request.user), pk=table_id)
     deleted = {

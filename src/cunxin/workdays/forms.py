@@ -7,13 +7,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunxin.core.forms import CleanForm
 from cunxin.core.http import set_queryset
 from cunxin.regions.models import Region
 
 _TEXT = {"class": "weui-input"}
 
 
-class _RegionForm(forms.Form):
+class _RegionForm(CleanForm):
     region = forms.ModelChoiceField(
         label=_("区划"), queryset=Region.objects.none(), widget=forms.Select(attrs=_TEXT)
     )
@@ -43,7 +44,7 @@ class OfficialForm(_RegionForm):
     """One click: the shipped State Council arrangements for the region."""
 
 
-class DeleteForm(forms.Form):
+class DeleteForm(CleanForm):
     reason = forms.CharField(
         label=_("删除原因"), max_length=200, widget=forms.TextInput(attrs=_TEXT)
     )
