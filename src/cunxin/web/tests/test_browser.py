@@ -8,6 +8,7 @@ of 前双村. The collector changes the initial password and sees 前双村's pe
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pytest_django.live_server_helper import LiveServer
 
 from cunxin.conftest import PASSWORD, ROSTER_HEADERS, World, build_world, make_id
@@ -374,11 +376,13 @@ def expect_effective_from_today(page: Page) -> None:
 
 def assert_fits_a_phone(page: Page) -> None:
     """Every stylesheet loaded, no sideways scrolling at 360 px, body text of at least 16 px."""
-    missing = page.evaluate(
-        """[...document.querySelectorAll('link[rel=stylesheet]')]
-            .filter(link => !link.sheet || link.sheet.cssRules.length === 0)
-            .map(link => link.getAttribute('href'))"""
-    )
+    unloaded = """[...document.querySelectorAll('link[rel=stylesheet]')]
+        .filter(link => !link.sheet || link.sheet.cssRules.length === 0)
+        .map(link => link.getAttribute('href'))"""
+    # A page reached by a click may still be fetching its own stylesheet: give it a moment.
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(f"() => ({unloaded}).length === 0", timeout=5000)
+    missing = page.evaluate(unloaded)
     assert missing == [], f"{page.url}: stylesheets did not load: {missing}"
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 362, f"{page.url} is {width}px wide on a 360px phone"
